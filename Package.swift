@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "stream-collector",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "stream-collector", targets: ["StreamCollectorCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibWebSockets",
+            pkgConfig: "libwebsockets",
+            providers: [.apt(["libwebsockets-dev"])]
+        ),
+        .target(name: "WebSocketTransport", dependencies: ["CLibWebSockets"]),
+        .target(name: "MarketDecoding"),
+        .target(name: "RecordStorage", dependencies: ["MarketDecoding"]),
+        .target(name: "MarketServer", dependencies: [
+            "MarketDecoding",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+        ]),
+        .target(name: "Collector", dependencies: [
+            "WebSocketTransport", "MarketDecoding", "RecordStorage",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(name: "StreamCollectorCLI", dependencies: [
+            "Collector", "MarketServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "MarketDecodingTests", dependencies: ["MarketDecoding"]),
+        .testTarget(name: "RecordStorageTests", dependencies: ["RecordStorage", "MarketDecoding"]),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector"]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "MarketServer", "MarketDecoding",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,39 @@
+import Foundation
+import Logging
+
+/// A swift-log handler that writes one line per message to stderr, prefixed with the syslog
+/// priority (`<3>` error, `<4>` warning, `<6>` info ...) that journald turns into the entry's level.
+public struct JournalLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    private let label: String
+
+    public init(label: String, level: Logger.Level) {
+        self.label = label
+        self.logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        let details = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let text = "<\(Self.priority(event.level))>\(label): \(event.message)\(details.isEmpty ? "" : " [\(details)]")\n"
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    static func priority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .critical: 2
+        case .error: 3
+        case .warning: 4
+        case .notice: 5
+        case .info: 6
+        case .debug, .trace: 7
+        }
+    }
+}

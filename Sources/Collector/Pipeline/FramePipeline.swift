@@ -1,0 +1,89 @@
+import Dispatch
+import Logging
+import MarketDecoding
+import Synchronization
+import WebSocketTransport
+
+/// The decoding stage: takes whole messages from the network thread, decodes them on its own
+/// serial Dispatch queue, sends records to the `RecordWriter`, and replies back to the
+/// connection that asked.
+///
+/// Hand-off from the network thread is one lock and, at most, one queue hop per burst: messages
+/// gather in an inbox that a single scheduled drain empties.
+final class FramePipeline: Sendable {
+    /// Where a message came from, and who hears about what it contained.
+    struct Source: Sendable {
+        let label: String
+        let onReply: @Sendable (ControlReply) -> Void
+        let onData: @Sendable (_ receivedAtMicros: Int64) -> Void
+    }
+
+    private struct Inbox {
+        var messages: [(ReceivedMessage, Source)] = []
+        var drainScheduled = false
+    }
+
+    private let decoder: FrameDecoder
+    private let writer: RecordWriter
+    private let stats: CollectorStats
+    private let logger: Logger
+    private let release: @Sendable (Int) -> Void
+    private let queue = DispatchQueue(label: "stream-collector.decode")
+    private let inbox = Mutex(Inbox())
+
+    init(decoder: FrameDecoder, writer: RecordWriter, stats: CollectorStats, logger: Logger, release: @escaping @Sendable (Int) -> Void) {
+        self.decoder = decoder
+        self.writer = writer
+        self.stats = stats
+        self.logger = logger
+        self.release = release
+    }
+
+    /// Called on the network thread; returns at once.
+    func submit(_ message: ReceivedMessage, from source: Source) {
+        let schedule = inbox.withLock { inbox in
+            inbox.messages.append((message, source))
+            defer { inbox.drainScheduled = true }
+            return !inbox.drainScheduled
+        }
+        if schedule { queue.async { self.drain() } }
+    }
+
+    /// Waits until every submitted message has been decoded and handed to the writer.
+    func flush() {
+        queue.sync {}
+    }
+
+    private func drain() {
+        let batch = inbox.withLock { inbox in
+            defer {
+                inbox.messages.removeAll(keepingCapacity: true)
+                inbox.drainScheduled = false
+            }
+            return inbox.messages
+        }
+        guard !batch.isEmpty else { return }
+        stats.framesReceived(batch.count)
+        var records: [Record] = []
+        var receivedBytes = 0
+        for (message, source) in batch {
+            receivedBytes += message.payload.count
+            let frame = InboundFrame(payload: message.payload, isBinary: message.isBinary,
+                                     receivedAtMicros: message.receivedAtMicros, source: source.label)
+            let outcome = decoder.decode(frame)
+            if !outcome.records.isEmpty {
+                records.append(contentsOf: outcome.records)
+                source.onData(message.receivedAtMicros)
+            }
+            for rejection in outcome.rejections {
+                records.append(rejection.record)
+                if stats.rejected(rejection.reason) {
+                    logger.warning("rejected a frame (\(rejection.reason.rawValue)): \(rejection.detail); kept whole in the rejected-frames file, further ones of this kind are only counted", metadata: ["connection": "\(source.label)"])
+                }
+            }
+            if let reply = outcome.reply { source.onReply(reply) }
+        }
+        let release = self.release, bytes = receivedBytes
+        writer.write(records) { release(bytes) }
+    }
+}

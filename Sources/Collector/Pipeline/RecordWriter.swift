@@ -1,0 +1,69 @@
+import Dispatch
+import Logging
+import MarketDecoding
+import RecordStorage
+
+/// The storage stage: owns the `RecordStore` and runs every file operation on its own serial
+/// queue, never on the network thread. After each batch is handed to the store it returns the
+/// batch's received bytes to the network loop's budget, which resumes reading if it was paused.
+final class RecordWriter: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "stream-collector.writer")
+    private let store: RecordStore
+    private let stats: CollectorStats
+    private let logger: Logger
+    private var timer: DispatchSourceTimer?
+    private var closed = false
+
+    init(configuration: StorageConfiguration, stats: CollectorStats, logger: Logger) throws(StorageError) {
+        self.stats = stats
+        self.logger = logger
+        store = try RecordStore(configuration: configuration) { event in
+            RecordWriter.log(event, logger: logger, stats: stats)
+        }
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + .milliseconds(200), repeating: .milliseconds(200))
+        timer.setEventHandler { [unowned self] in if !closed { store.tick() } }
+        timer.resume()
+        self.timer = timer
+    }
+
+    /// Appends `records` in order; `release` runs on the writer queue once they are with the store.
+    func write(_ records: [Record], then release: @escaping @Sendable () -> Void) {
+        queue.async { [self] in
+            if !closed {
+                store.append(records)
+                var counts: [StreamFamily: Int] = [:]
+                for record in records { counts[record.family, default: 0] += 1 }
+                for (family, count) in counts { stats.written(family, count) }
+            }
+            release()
+        }
+    }
+
+    /// Writes everything queued so far, then syncs and closes the files.
+    func close() {
+        queue.sync {
+            timer?.cancel()
+            store.close()
+            closed = true
+        }
+    }
+
+    private static func log(_ event: StorageEvent, logger: Logger, stats: CollectorStats) {
+        switch event {
+        case .fileOpened(let path):
+            logger.debug("opened \(path)")
+        case .fileClosed(let path, let lines, let bytes):
+            logger.debug("closed \(path) (\(lines) lines, \(bytes) bytes)")
+        case .unterminatedTail(let path, let bytes):
+            logger.warning("\(path) ends in an unterminated fragment of \(bytes) bytes (an earlier run stopped mid-write); left as it is, readers skip it, writing continues in a new file")
+        case .writeFailed(let path, let reason):
+            logger.error("writing stopped: \(reason); records are held in memory (up to output.buffer_bytes) and retried", metadata: ["path": "\(path)"])
+        case .writeRecovered:
+            logger.notice("writing resumed; buffered records written in order")
+        case .droppedOldest(let records, let bytes):
+            stats.dropped(records)
+            logger.error("buffer full while the disk refuses writes: dropped the oldest \(records) records (\(bytes) bytes)")
+        }
+    }
+}

@@ -1,0 +1,240 @@
+/// A parsed JSON document that remembers where every value sits in the original bytes.
+///
+/// The tape never converts numbers or strings: it records byte ranges, so an encoder can copy a
+/// value verbatim (`"0.27462452"` stays those ten bytes, `4133404800000` never passes through
+/// `Double`). Parsing validates the full JSON grammar; strings must already be valid UTF-8.
+public struct JSONTape: Sendable {
+    /// The kind of one value on the tape.
+    public enum Kind: UInt8, Sendable {
+        case object, array, string, number, `true`, `false`, null
+    }
+
+    /// One value: its kind, its byte range in the source, and where the next sibling begins.
+    public struct Entry: Sendable {
+        public let kind: Kind
+        /// First byte of the value (the quote for strings, the bracket for containers).
+        public let start: Int32
+        /// One past the last byte of the value.
+        public var end: Int32
+        /// Index on the tape of the entry after this value's whole subtree.
+        public var next: Int32
+        /// Strings only: whether the raw text contains a backslash escape.
+        public var hasEscapes: Bool
+    }
+
+    public let bytes: [UInt8]
+    public private(set) var entries: [Entry] = []
+
+    /// Parses `bytes` as one JSON value surrounded by optional whitespace.
+    public init(parsing bytes: [UInt8]) throws(JSONSyntaxError) {
+        self.bytes = bytes
+        entries.reserveCapacity(64)
+        var parser = Parser(bytes: bytes)
+        parser.skipWhitespace()
+        try parseValue(&parser, depth: 0)
+        parser.skipWhitespace()
+        if parser.position != bytes.count {
+            throw JSONSyntaxError(offset: parser.position, problem: "unexpected bytes after the value")
+        }
+    }
+
+    /// The document's top-level value.
+    public var root: JSONValue { JSONValue(tape: self, index: 0) }
+
+    private static let maximumDepth = 512
+
+    private mutating func parseValue(_ parser: inout Parser, depth: Int) throws(JSONSyntaxError) {
+        guard depth < Self.maximumDepth else {
+            throw JSONSyntaxError(offset: parser.position, problem: "nesting deeper than \(Self.maximumDepth)")
+        }
+        guard let byte = parser.peek() else {
+            throw JSONSyntaxError(offset: parser.position, problem: "unexpected end of input")
+        }
+        let start = Int32(parser.position)
+        switch byte {
+        case UInt8(ascii: "{"):
+            let index = append(.object, start: start)
+            parser.position += 1
+            parser.skipWhitespace()
+            if parser.peek() == UInt8(ascii: "}") {
+                parser.position += 1
+            } else {
+                while true {
+                    parser.skipWhitespace()
+                    guard parser.peek() == UInt8(ascii: "\"") else {
+                        throw JSONSyntaxError(offset: parser.position, problem: "expected a string key")
+                    }
+                    try parseValue(&parser, depth: depth + 1)
+                    parser.skipWhitespace()
+                    guard parser.peek() == UInt8(ascii: ":") else {
+                        throw JSONSyntaxError(offset: parser.position, problem: "expected ':' after a key")
+                    }
+                    parser.position += 1
+                    parser.skipWhitespace()
+                    try parseValue(&parser, depth: depth + 1)
+                    parser.skipWhitespace()
+                    if try parser.endOfContainer(closing: UInt8(ascii: "}")) { break }
+                }
+            }
+            finish(index, end: parser.position)
+        case UInt8(ascii: "["):
+            let index = append(.array, start: start)
+            parser.position += 1
+            parser.skipWhitespace()
+            if parser.peek() == UInt8(ascii: "]") {
+                parser.position += 1
+            } else {
+                while true {
+                    parser.skipWhitespace()
+                    try parseValue(&parser, depth: depth + 1)
+                    parser.skipWhitespace()
+                    if try parser.endOfContainer(closing: UInt8(ascii: "]")) { break }
+                }
+            }
+            finish(index, end: parser.position)
+        case UInt8(ascii: "\""):
+            let escaped = try parser.scanString()
+            let index = append(.string, start: start)
+            entries[index].hasEscapes = escaped
+            finish(index, end: parser.position)
+        case UInt8(ascii: "t"):
+            try parser.expectLiteral("true")
+            finish(append(.true, start: start), end: parser.position)
+        case UInt8(ascii: "f"):
+            try parser.expectLiteral("false")
+            finish(append(.false, start: start), end: parser.position)
+        case UInt8(ascii: "n"):
+            try parser.expectLiteral("null")
+            finish(append(.null, start: start), end: parser.position)
+        default:
+            try parser.scanNumber()
+            finish(append(.number, start: start), end: parser.position)
+        }
+    }
+
+    private mutating func append(_ kind: Kind, start: Int32) -> Int {
+        entries.append(Entry(kind: kind, start: start, end: start, next: 0, hasEscapes: false))
+        return entries.count - 1
+    }
+
+    private mutating func finish(_ index: Int, end: Int) {
+        entries[index].end = Int32(end)
+        entries[index].next = Int32(entries.count)
+    }
+}
+
+/// Why a byte sequence is not JSON, and where the parser noticed.
+public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
+    public let offset: Int
+    public let problem: String
+    public var description: String { "\(problem) at byte \(offset)" }
+}
+
+private struct Parser {
+    let bytes: [UInt8]
+    var position = 0
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
+    }
+
+    /// After a member or element: consumes ',' (returns false) or the closing bracket (returns true).
+    mutating func endOfContainer(closing: UInt8) throws(JSONSyntaxError) -> Bool {
+        guard let byte = peek() else { throw JSONSyntaxError(offset: position, problem: "unterminated container") }
+        position += 1
+        if byte == UInt8(ascii: ",") { return false }
+        if byte == closing { return true }
+        throw JSONSyntaxError(offset: position - 1, problem: "expected ',' or '\(Character(Unicode.Scalar(closing)))'")
+    }
+
+    mutating func expectLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
+        let count = literal.utf8CodeUnitCount
+        guard position + count <= bytes.count else {
+            throw JSONSyntaxError(offset: position, problem: "truncated literal")
+        }
+        let base = literal.utf8Start
+        for offset in 0..<count where bytes[position + offset] != base[offset] {
+            throw JSONSyntaxError(offset: position, problem: "invalid literal")
+        }
+        position += count
+    }
+
+    /// Scans a string starting at its opening quote; returns whether it contains escapes.
+    mutating func scanString() throws(JSONSyntaxError) -> Bool {
+        let start = position
+        position += 1
+        var escaped = false
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                position += 1
+                return escaped
+            }
+            if byte == UInt8(ascii: "\\") {
+                escaped = true
+                guard position + 1 < bytes.count else { break }
+                switch bytes[position + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                     UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    position += 2
+                case UInt8(ascii: "u"):
+                    guard position + 6 <= bytes.count,
+                          bytes[(position + 2)..<(position + 6)].allSatisfy(\.isHexDigit) else {
+                        throw JSONSyntaxError(offset: position, problem: "invalid \\u escape")
+                    }
+                    position += 6
+                default:
+                    throw JSONSyntaxError(offset: position, problem: "invalid escape")
+                }
+                continue
+            }
+            if byte < 0x20 {
+                throw JSONSyntaxError(offset: position, problem: "unescaped control character in a string")
+            }
+            position += 1
+        }
+        throw JSONSyntaxError(offset: start, problem: "unterminated string")
+    }
+
+    mutating func scanNumber() throws(JSONSyntaxError) {
+        let start = position
+        if peek() == UInt8(ascii: "-") { position += 1 }
+        guard let first = peek(), first.isDigit else {
+            throw JSONSyntaxError(offset: start, problem: "unexpected character")
+        }
+        position += 1
+        if first != UInt8(ascii: "0") { skipDigits() }
+        if peek() == UInt8(ascii: ".") {
+            position += 1
+            guard peek()?.isDigit == true else { throw JSONSyntaxError(offset: position, problem: "digit expected after '.'") }
+            skipDigits()
+        }
+        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+            position += 1
+            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { position += 1 }
+            guard peek()?.isDigit == true else { throw JSONSyntaxError(offset: position, problem: "digit expected in exponent") }
+            skipDigits()
+        }
+    }
+
+    private mutating func skipDigits() {
+        while position < bytes.count, bytes[position].isDigit { position += 1 }
+    }
+}
+
+extension UInt8 {
+    var isDigit: Bool { self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") }
+    var isHexDigit: Bool {
+        isDigit || (self >= UInt8(ascii: "a") && self <= UInt8(ascii: "f"))
+            || (self >= UInt8(ascii: "A") && self <= UInt8(ascii: "F"))
+    }
+}

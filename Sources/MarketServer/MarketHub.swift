@@ -1,0 +1,53 @@
+import NIOCore
+import Synchronization
+
+/// A Binance-compatible market stream endpoint: tracks every connection's `BinanceSession` and
+/// fans published events out to the connections subscribed to their stream.
+///
+/// Use it as the handler of a `WebSocketServer`; publish events with `publish(stream:payload:)`.
+public final class MarketHub: WebSocketServerHandler {
+    private struct Entry {
+        var session: BinanceSession
+        let connection: ServerConnection
+    }
+
+    private let entries = Mutex<[ObjectIdentifier: Entry]>([:])
+    private let onRequest: (@Sendable (String, ServerConnection) -> Void)?
+
+    /// - Parameter onRequest: observes every request text (for tests and logs).
+    public init(onRequest: (@Sendable (String, ServerConnection) -> Void)? = nil) {
+        self.onRequest = onRequest
+    }
+
+    /// The connections open now, with their sessions.
+    public var connections: [(connection: ServerConnection, session: BinanceSession)] {
+        entries.withLock { $0.values.map { ($0.connection, $0.session) } }
+    }
+
+    /// Sends `payload` (one JSON event or array) to every connection subscribed to `stream`.
+    /// Returns how many connections it was sent to.
+    @discardableResult
+    public func publish(stream: String, payload: String) -> Int {
+        let targets = entries.withLock { entries in
+            entries.values.compactMap { entry in entry.session.frame(for: stream, payload: payload).map { (entry.connection, $0) } }
+        }
+        for (connection, frame) in targets { connection.send(text: frame) }
+        return targets.count
+    }
+
+    public func connected(_ connection: ServerConnection) {
+        entries.withLock { $0[ObjectIdentifier(connection.channel)] = Entry(session: BinanceSession(path: connection.path), connection: connection) }
+    }
+
+    public func received(text: String, on connection: ServerConnection) {
+        onRequest?(text, connection)
+        let reply = entries.withLock { entries -> String? in
+            entries[ObjectIdentifier(connection.channel)]?.session.handle(request: text)
+        }
+        if let reply { connection.send(text: reply) }
+    }
+
+    public func disconnected(_ connection: ServerConnection) {
+        _ = entries.withLock { $0.removeValue(forKey: ObjectIdentifier(connection.channel)) }
+    }
+}

@@ -1,0 +1,97 @@
+import Dispatch
+import Foundation
+
+/// Generates Binance-like market data for offline use: an `assetIndexUpdate` for each of ~20
+/// assets every second (published on `!assetIndex@arr` and each `<symbol>@assetIndex`), and now
+/// and then a `contractInfo` event, with or without brackets.
+public final class MarketSimulator: @unchecked Sendable {
+    private struct Asset {
+        let symbol: String
+        var index: Int64  // in units of 1e-8
+        let buffer: Int64
+        let autoBuffer: Int64
+    }
+
+    private let hub: MarketHub
+    private let queue = DispatchQueue(label: "stream-collector.simulator")
+    private var timer: DispatchSourceTimer?
+    private var assets: [Asset]
+    private var generator = SystemRandomNumberGenerator()
+    private var ticks = 0
+    private var nextContractInfoTick = 3
+
+    public static let symbols = [
+        "BTCUSD", "ETHUSD", "BNBUSD", "ADAUSD", "USDTUSD", "USDCUSD", "FDUSDUSD", "XRPUSD", "SOLUSD", "DOGEUSD",
+        "DOTUSD", "LTCUSD", "LINKUSD", "AVAXUSD", "MATICUSD", "TRXUSD", "BCHUSD", "ETCUSD", "FILUSD", "ATOMUSD",
+    ]
+
+    public init(hub: MarketHub) {
+        self.hub = hub
+        let starts: [Int64] = [9_123_456_000_000, 345_678_000_000, 61_234_000_000, 27_462_452, 99_987_691, 100_001_000, 99_995_000,
+                               61_000_000, 14_321_000_000, 8_765_432, 712_345_678, 8_123_456_789, 1_512_345_678, 3_612_345_678,
+                               81_234_567, 12_345_678, 45_612_345_678, 2_612_345_678, 512_345_678, 912_345_678]
+        assets = zip(Self.symbols, starts).map { symbol, start in
+            let stable = symbol.hasPrefix("USD") || symbol.hasPrefix("FDUSD")
+            return Asset(symbol: symbol, index: start, buffer: stable ? 10_000 : 10_000_000, autoBuffer: stable ? 10_000 : 5_000_000)
+        }
+    }
+
+    /// Starts publishing, aligned to whole seconds like Binance's 1 s ticks.
+    public func start() {
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+        timer.schedule(deadline: .now() + .milliseconds(Int(1000 - nowMs % 1000)), repeating: 1)
+        timer.setEventHandler { [unowned self] in tick() }
+        timer.resume()
+        self.timer = timer
+    }
+
+    public func stop() {
+        queue.sync { timer?.cancel() }
+    }
+
+    private func tick() {
+        let eventTime = Int64(Date().timeIntervalSince1970) * 1000
+        var events: [String] = []
+        for position in assets.indices {
+            let step = Int64.random(in: -20...20, using: &generator)
+            assets[position].index = max(1, assets[position].index + assets[position].index / 10_000 * step / 10)
+            let event = Self.assetIndexEvent(assets[position], eventTime: eventTime)
+            events.append(event)
+            hub.publish(stream: assets[position].symbol.lowercased() + "@assetIndex", payload: event)
+        }
+        hub.publish(stream: "!assetIndex@arr", payload: "[" + events.joined(separator: ",") + "]")
+        ticks += 1
+        if ticks >= nextContractInfoTick {
+            nextContractInfoTick = ticks + Int.random(in: 5...15, using: &generator)
+            hub.publish(stream: "!contractInfo", payload: contractInfoEvent(eventTime: eventTime + Int64.random(in: 1...999, using: &generator)))
+        }
+    }
+
+    private static func assetIndexEvent(_ asset: Asset, eventTime: Int64) -> String {
+        let i = asset.index
+        let bidRate = i - i / 100_000_000 * asset.buffer - i % 100_000_000 * asset.buffer / 100_000_000
+        let askRate = i + i / 100_000_000 * asset.buffer + i % 100_000_000 * asset.buffer / 100_000_000
+        let autoBid = i - i / 100_000_000 * asset.autoBuffer - i % 100_000_000 * asset.autoBuffer / 100_000_000
+        let autoAsk = i + i / 100_000_000 * asset.autoBuffer + i % 100_000_000 * asset.autoBuffer / 100_000_000
+        return #"{"e":"assetIndexUpdate","E":\#(eventTime),"s":"\#(asset.symbol)","i":"\#(decimal(i))","b":"\#(decimal(asset.buffer))","a":"\#(decimal(asset.buffer))","B":"\#(decimal(bidRate))","A":"\#(decimal(askRate))","q":"\#(decimal(asset.autoBuffer))","g":"\#(decimal(asset.autoBuffer))","Q":"\#(decimal(autoBid))","G":"\#(decimal(autoAsk))"}"#
+    }
+
+    private func contractInfoEvent(eventTime: Int64) -> String {
+        let base = Self.symbols.randomElement(using: &generator)!.dropLast(3)
+        let coinMargined = Bool.random(using: &generator)
+        let symbol = coinMargined ? "\(base)USD_PERP" : "\(base)USDT"
+        let status = ["TRADING", "TRADING", "PENDING_TRADING", "PRE_SETTLE", "SETTLING"].randomElement(using: &generator)!
+        var event = #"{"e":"contractInfo","E":\#(eventTime),"s":"\#(symbol)","ps":"\#(base)\#(coinMargined ? "USD" : "USDT")","ct":"PERPETUAL","dt":4133404800000,"ot":1569398400000,"cs":"\#(status)","st":\#(coinMargined ? 2 : 1)"#
+        if Bool.random(using: &generator) {
+            event += #","bks":[{"bs":1,"bnf":0,"bnc":5000,"mmr":0.01,"cf":0,"mi":21,"ma":50},{"bs":2,"bnf":5000,"bnc":25000,"mmr":0.025,"cf":75,"mi":11,"ma":20}]"#
+        }
+        return event + "}"
+    }
+
+    /// 27462452 → "0.27462452"
+    static func decimal(_ units: Int64) -> String {
+        let fraction = String(units % 100_000_000)
+        return "\(units / 100_000_000).\(String(repeating: "0", count: 8 - fraction.count))\(fraction)"
+    }
+}

@@ -1,0 +1,119 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// What a `WebSocketServer` asks of the code that handles its connections.
+public protocol WebSocketServerHandler: Sendable {
+    /// A client completed the upgrade on `connection.path`.
+    func connected(_ connection: ServerConnection)
+    /// A whole text message arrived (fragments already joined).
+    func received(text: String, on connection: ServerConnection)
+    func disconnected(_ connection: ServerConnection)
+}
+
+/// A WebSocket server on swift-nio (not libwebsockets), bound to one address.
+///
+/// Answers pings and close frames itself and hands whole text messages to its handler.
+/// `securing` lets a caller put TLS (or anything else) in front of the HTTP pipeline.
+public final class WebSocketServer: Sendable {
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: Channel
+
+    /// The port actually bound (useful when binding port 0).
+    public var port: Int { channel.localAddress?.port ?? 0 }
+
+    public static func start(host: String, port: Int, handler: any WebSocketServerHandler,
+                             securing: (@Sendable (Channel) -> EventLoopFuture<Void>)? = nil) async throws -> WebSocketServer {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                let upgrader = NIOWebSocketServerUpgrader(
+                    maxFrameSize: 16 << 20,
+                    shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
+                    upgradePipelineHandler: { channel, head in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandlers([
+                                NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 100_000, maxAccumulatedFrameSize: 16 << 20),
+                                ConnectionHandler(handler: handler, path: head.uri),
+                            ])
+                        }
+                    })
+                let http = channel.pipeline.configureHTTPServerPipeline(
+                    withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+                guard let securing else { return http }
+                return securing(channel).flatMap { http }
+            }
+        do {
+            let channel = try await bootstrap.bind(host: host, port: port).get()
+            return WebSocketServer(group: group, channel: channel)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private init(group: MultiThreadedEventLoopGroup, channel: Channel) {
+        self.group = group
+        self.channel = channel
+    }
+
+    /// Stops listening and closes every connection.
+    public func stop() async {
+        try? await channel.close().get()
+        try? await group.shutdownGracefully()
+    }
+}
+
+private final class ConnectionHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    let handler: any WebSocketServerHandler
+    let path: String
+
+    init(handler: any WebSocketServerHandler, path: String) {
+        self.handler = handler
+        self.path = path
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        handler.connected(ServerConnection(channel: context.channel, path: path))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        handler.disconnected(ServerConnection(channel: context.channel, path: path))
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text:
+            var data = frame.unmaskedData
+            let text = data.readString(length: data.readableBytes) ?? ""
+            handler.received(text: text, on: ServerConnection(channel: context.channel, path: path))
+        case .ping:
+            let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .connectionClose:
+            var data = frame.unmaskedData
+            let code = data.readInteger(as: UInt16.self) ?? 1000
+            var reply = context.channel.allocator.buffer(capacity: 2)
+            reply.writeInteger(code)
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: reply))).whenComplete { _ in
+                channel.close(promise: nil)
+            }
+        default:
+            break
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}

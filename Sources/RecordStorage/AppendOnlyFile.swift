@@ -1,0 +1,63 @@
+
+import Glibc
+
+
+
+
+/// A file opened once with `O_CREAT|O_EXCL|O_APPEND`, written only by appending whole buffers.
+///
+/// It never seeks, truncates or rewrites: a failed write leaves at most one unterminated fragment
+/// at the end, and the caller must then stop using the file.
+final class AppendOnlyFile {
+    let path: String
+    private var descriptor: Int32
+    private(set) var size = 0
+
+    /// Creates `path`, failing if it already exists; then syncs the folder so the name survives a crash.
+    init(creating path: String, permissions: mode_t = 0o640) throws(StorageError) {
+        self.path = path
+        descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, permissions)
+        guard descriptor >= 0 else { throw StorageError(operation: "create", path: path, code: errno) }
+        try AppendOnlyFile.syncDirectory(containing: path)
+    }
+
+    /// Appends all of `bytes`, looping on partial writes. On failure, returns how many bytes did
+    /// reach the file along with the error.
+    func append(_ bytes: UnsafeRawBufferPointer) -> (written: Int, error: StorageError?) {
+        var written = 0
+        while written < bytes.count {
+            let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+            if result < 0 {
+                if errno == EINTR { continue }
+                size += written
+                return (written, StorageError(operation: "write to", path: path, code: errno))
+            }
+            written += result
+        }
+        size += written
+        return (written, nil)
+    }
+
+    func sync() throws(StorageError) {
+        guard fdatasync(descriptor) == 0 else { throw StorageError(operation: "sync", path: path, code: errno) }
+    }
+
+    /// Syncs and closes the file, then syncs its folder.
+    func close() {
+        guard descriptor >= 0 else { return }
+        _ = fsync(descriptor)
+        _ = Glibc.close(descriptor)
+        descriptor = -1
+        try? AppendOnlyFile.syncDirectory(containing: path)
+    }
+
+    deinit { close() }
+
+    static func syncDirectory(containing path: String) throws(StorageError) {
+        let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let directory = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { throw StorageError(operation: "open folder", path: folder, code: errno) }
+        defer { _ = Glibc.close(directory) }
+        guard fsync(directory) == 0 else { throw StorageError(operation: "sync folder", path: folder, code: errno) }
+    }
+}

@@ -1,0 +1,106 @@
+import MarketDecoding
+
+/// The sequence of files of one family: at most one open at a time, each new one in its own
+/// uniquely named file, never reopened once closed.
+final class FileSeries {
+    struct OpenFile {
+        let file: AppendOnlyFile
+        let partition: Partition
+        let createdAtMicros: Int64
+        var dataLines = 0
+        var dirty = false
+    }
+
+    let family: StreamFamily
+    private let root: String
+    private(set) var current: OpenFile?
+    private let report: (StorageEvent) -> Void
+
+    init(family: StreamFamily, root: String, report: @escaping (StorageEvent) -> Void) {
+        self.family = family
+        self.root = root
+        self.report = report
+    }
+
+    /// Makes sure an open file can take `bytes` more for `partition`, rotating when the partition
+    /// changed, the file is too old, or it would outgrow `rotateBytes` (a file always takes at
+    /// least one line). Returns how many bytes the current file can still take.
+    func prepare(for partition: Partition, nowMicros: Int64, configuration: StorageConfiguration) throws(StorageError) -> Int {
+        if let open = current {
+            let tooOld = nowMicros - open.createdAtMicros >= Int64(configuration.rotateSeconds) * 1_000_000
+            let full = open.dataLines > 0 && open.file.size >= configuration.rotateBytes
+            if open.partition != partition || tooOld || full { closeCurrent() }
+        }
+        if current == nil { try openNew(partition: partition, nowMicros: nowMicros) }
+        let open = current!
+        return open.dataLines == 0 ? Int.max : max(0, configuration.rotateBytes - open.file.size)
+    }
+
+    /// Appends whole lines; on failure the file is abandoned (it keeps at most an unterminated
+    /// fragment at its end) and the count of bytes that reached it is returned with the error.
+    func write(_ bytes: [UInt8], lines: Int) -> (written: Int, error: StorageError?) {
+        guard var open = current else { return (0, nil) }
+        let result = bytes.withUnsafeBytes { open.file.append($0) }
+        if result.error != nil {
+            current = nil
+            open.file.close()
+            return result
+        }
+        open.dataLines += lines
+        open.dirty = true
+        current = open
+        return result
+    }
+
+    func syncIfDirty() throws(StorageError) {
+        guard var open = current, open.dirty else { return }
+        try open.file.sync()
+        open.dirty = false
+        current = open
+    }
+
+    func closeIfOlder(than seconds: Int, nowMicros: Int64) {
+        if let open = current, nowMicros - open.createdAtMicros >= Int64(seconds) * 1_000_000 {
+            closeCurrent()
+        }
+    }
+
+    func closeCurrent() {
+        guard let open = current else { return }
+        current = nil
+        open.file.close()
+        report(.fileClosed(path: open.file.path, lines: open.dataLines, bytes: open.file.size))
+    }
+
+    private func openNew(partition: Partition, nowMicros: Int64) throws(StorageError) {
+        let folder = "\(root)/\(family.name)/\(partition.relativePath)"
+        try Directories.create(folder)
+        let header = FileHeader(fileId: FileHeader.newFileId(), family: family, createdAtMicros: nowMicros, partition: partition)
+        let name = "\(family.name)-\(UTCTime(microsecondsSinceEpoch: nowMicros).compact)-\(header.fileId.prefix(8)).ndjson"
+        let file = try AppendOnlyFile(creating: "\(folder)/\(name)")
+        let result = header.line().withUnsafeBytes { file.append($0) }
+        if let error = result.error {
+            file.close()
+            throw error
+        }
+        current = OpenFile(file: file, partition: partition, createdAtMicros: nowMicros)
+        report(.fileOpened(path: file.path))
+    }
+}
+
+/// Folder creation that makes each new folder's name durable.
+enum Directories {
+    static func create(_ path: String) throws(StorageError) {
+        var built = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            built += "/" + component
+            if mkdir(built, 0o750) == 0 {
+                try AppendOnlyFile.syncDirectory(containing: built)
+            } else if errno != EEXIST {
+                throw StorageError(operation: "create folder", path: built, code: errno)
+            }
+        }
+    }
+}
+
+import Glibc

@@ -1,0 +1,150 @@
+import MarketDecoding
+
+/// Appends records to rotating NDJSON files: one file series per `StreamFamily`, in Hive-style
+/// folders `<directory>/<family>/date=YYYY-MM-DD/hour=HH/`.
+///
+/// Promises: whole lines only, appended with `O_APPEND` and looped on partial writes; a new file
+/// (with a `collector.file` header) for every rotation, never a rename or truncation; files found
+/// at start-up are left exactly as they are. When the disk refuses a write, records wait in a
+/// bounded in-memory buffer and are written, in order, once it accepts again.
+///
+/// Not thread-safe: the owner calls it from one serial queue.
+public final class RecordStore {
+    public private(set) var configuration: StorageConfiguration
+    private let report: (StorageEvent) -> Void
+    private var series: [StreamFamily: FileSeries] = [:]
+    private var pending: [Record] = []
+    private var pendingHead = 0
+    public private(set) var bufferedBytes = 0
+    private var failure: (since: Int64, retryAt: Int64, delay: Int64)?
+    private var lastSyncMicros: Int64
+
+    public init(configuration: StorageConfiguration, report: @escaping (StorageEvent) -> Void) throws(StorageError) {
+        self.configuration = configuration
+        self.report = report
+        lastSyncMicros = WallClock.nowMicroseconds()
+        try Directories.create(configuration.directory)
+        for family in StreamFamily.all {
+            series[family] = FileSeries(family: family, root: configuration.directory, report: report)
+            if let tail = TailInspector.unterminatedTail(under: "\(configuration.directory)/\(family.name)") {
+                report(.unterminatedTail(path: tail.path, fragmentBytes: tail.bytes))
+            }
+        }
+    }
+
+    /// Whether the last attempt to write failed and records are waiting in memory.
+    public var isFailing: Bool { failure != nil }
+
+    /// Queues `records` (in order) and writes as many as the disk accepts now.
+    public func append(_ records: [Record], nowMicros: Int64 = WallClock.nowMicroseconds()) {
+        for record in records {
+            pending.append(record)
+            bufferedBytes += record.line.count
+        }
+        dropOldestBeyondBuffer()
+        flush(nowMicros: nowMicros)
+    }
+
+    /// Periodic housekeeping: retries after a failure, closes files past `rotateSeconds`, and
+    /// flushes written data to stable storage every `fsyncIntervalMilliseconds`.
+    public func tick(nowMicros: Int64 = WallClock.nowMicroseconds()) {
+        flush(nowMicros: nowMicros)
+        for file in series.values { file.closeIfOlder(than: configuration.rotateSeconds, nowMicros: nowMicros) }
+        let interval = Int64(configuration.fsyncIntervalMilliseconds) * 1000
+        if interval > 0, nowMicros - lastSyncMicros >= interval {
+            lastSyncMicros = nowMicros
+            for file in series.values {
+                do { try file.syncIfDirty() } catch { noteFailure(error, nowMicros: nowMicros) }
+            }
+        }
+    }
+
+    /// Applies new rotation settings; open files rotate by the new rules from the next write.
+    public func update(_ configuration: StorageConfiguration) {
+        self.configuration.rotateBytes = configuration.rotateBytes
+        self.configuration.rotateSeconds = configuration.rotateSeconds
+        self.configuration.fsyncIntervalMilliseconds = configuration.fsyncIntervalMilliseconds
+        self.configuration.bufferBytes = configuration.bufferBytes
+    }
+
+    /// Writes what it can, then syncs and closes every open file.
+    public func close() {
+        failure = nil
+        flush(nowMicros: WallClock.nowMicroseconds())
+        for file in series.values { file.closeCurrent() }
+    }
+
+    // MARK: - Writing
+
+    private func flush(nowMicros: Int64) {
+        if let failure, nowMicros < failure.retryAt { return }
+        while pendingHead < pending.count {
+            let first = pending[pendingHead]
+            let partition = Partition(microseconds: first.receivedAtMicros)
+            guard let target = series[first.family] else { preconditionFailure("unknown family \(first.family)") }
+            let room: Int
+            do {
+                room = try target.prepare(for: partition, nowMicros: nowMicros, configuration: configuration)
+            } catch {
+                noteFailure(error, nowMicros: nowMicros)
+                return
+            }
+            // Gather the run of records for this file: same family and partition, within `room`.
+            var batch: [UInt8] = []
+            var lineEnds: [Int] = []
+            var index = pendingHead
+            while index < pending.count {
+                let record = pending[index]
+                guard record.family == first.family,
+                      record.receivedAtMicros / 3_600_000_000 == first.receivedAtMicros / 3_600_000_000 else { break }
+                if !lineEnds.isEmpty && batch.count + record.line.count > room { break }
+                batch.append(contentsOf: record.line)
+                lineEnds.append(batch.count)
+                index += 1
+                if batch.count >= room { break }
+            }
+            let result = target.write(batch, lines: lineEnds.count)
+            let whole = lineEnds.prefix { $0 <= result.written }.count
+            consume(whole)
+            if let error = result.error {
+                noteFailure(error, nowMicros: nowMicros)
+                return
+            }
+        }
+        pending.removeAll(keepingCapacity: pending.capacity < 65_536)
+        pendingHead = 0
+        if failure != nil {
+            failure = nil
+            report(.writeRecovered(bufferedRecords: 0))
+        }
+    }
+
+    private func consume(_ count: Int) {
+        for offset in 0..<count { bufferedBytes -= pending[pendingHead + offset].line.count }
+        pendingHead += count
+        if pendingHead > 4096, pendingHead * 2 > pending.count {
+            pending.removeFirst(pendingHead)
+            pendingHead = 0
+        }
+    }
+
+    private func noteFailure(_ error: StorageError, nowMicros: Int64) {
+        if let previous = failure {
+            let delay = min(previous.delay * 2, 5_000_000)
+            failure = (previous.since, nowMicros + delay, delay)
+        } else {
+            failure = (nowMicros, nowMicros + 100_000, 100_000)
+            report(.writeFailed(path: error.path, reason: error.description))
+        }
+    }
+
+    private func dropOldestBeyondBuffer() {
+        var dropped = 0, droppedBytes = 0
+        while bufferedBytes > configuration.bufferBytes, pendingHead < pending.count {
+            droppedBytes += pending[pendingHead].line.count
+            consume(1)
+            dropped += 1
+        }
+        if dropped > 0 { report(.droppedOldest(records: dropped, bytes: droppedBytes)) }
+    }
+}

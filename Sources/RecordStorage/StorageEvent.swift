@@ -1,0 +1,12 @@
+/// Something the store wants operators to know about; delivered on the store's queue.
+public enum StorageEvent: Sendable {
+    case fileOpened(path: String)
+    case fileClosed(path: String, lines: Int, bytes: Int)
+    /// Found at start-up: the newest earlier file ends without a newline. It is left as it is.
+    case unterminatedTail(path: String, fragmentBytes: Int)
+    /// The first failure of an episode; further failures are silent until `writeRecovered`.
+    case writeFailed(path: String, reason: String)
+    case writeRecovered(bufferedRecords: Int)
+    /// The in-memory buffer overflowed during a write failure; the oldest records were dropped.
+    case droppedOldest(records: Int, bytes: Int)
+}

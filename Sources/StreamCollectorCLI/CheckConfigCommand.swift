@@ -1,0 +1,33 @@
+import ArgumentParser
+import Collector
+
+struct CheckConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a configuration (file plus environment) and print the values in effect.",
+        discussion: "Exit status 0 when valid, 78 when not (the message names the key, the value and what is expected).")
+
+    @Option(name: .long, help: "Configuration file (YAML or JSON).")
+    var config: String?
+
+    func run() async throws {
+        let c = try loadConfiguration(config)
+        print("""
+            configuration is valid
+            endpoint: \(c.endpoint) (connects to \(c.endpoint)/stream)
+            streams (\(c.allStreams.count)): \(c.allStreams.joined(separator: ", "))
+            connections: \((c.allStreams.count + c.streamsPerConnection - 1) / c.streamsPerConnection) (at most \(c.streamsPerConnection) streams each)
+            output.directory: \(c.storage.directory)
+            output.rotate_bytes: \(c.storage.rotateBytes)
+            output.rotate_seconds: \(c.storage.rotateSeconds)
+            output.fsync_interval_ms: \(c.storage.fsyncIntervalMilliseconds)
+            output.buffer_bytes: \(c.storage.bufferBytes)
+            tls.ca_file: \(c.caFile ?? "(system store only)")
+            stale_after_seconds: \(c.staleAfterSeconds)
+            max_frame_bytes: \(c.maxFrameBytes)
+            reconnect: \(c.reconnectInitialDelayMilliseconds) ms doubling to \(c.reconnectMaxDelayMilliseconds) ms
+            validity: ping after \(c.pingAfterSeconds) s, hang up after \(c.hangupAfterSeconds) s
+            log_level: \(c.logLevel)
+            """)
+    }
+}

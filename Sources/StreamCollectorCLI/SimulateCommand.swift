@@ -1,0 +1,31 @@
+import ArgumentParser
+import MarketServer
+
+struct SimulateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Serve simulated Binance market streams for offline use.",
+        discussion: """
+            Serves /market/ws[/<streams>] and /market/stream?streams=... with SUBSCRIBE, UNSUBSCRIBE,
+            LIST_SUBSCRIPTIONS and SET_PROPERTY/GET_PROPERTY, assetIndexUpdate for 20 assets every
+            second and an occasional contractInfo. Point the collector at ws://HOST:PORT/market.
+            """)
+
+    @Option(name: .long, help: "Address to listen on, HOST:PORT.")
+    var listen = "127.0.0.1:9443"
+
+    func run() async throws {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+            throw ValidationError("--listen must be HOST:PORT, for example 127.0.0.1:9443")
+        }
+        let host = String(listen[..<colon])
+        let hub = MarketHub()
+        let server = try await WebSocketServer.start(host: host, port: port, handler: hub)
+        let simulator = MarketSimulator(hub: hub)
+        simulator.start()
+        print("simulating Binance market streams on ws://\(host):\(server.port)/market (Ctrl-C to stop)")
+        _ = await Signals.waitForTermination()
+        simulator.stop()
+        await server.stop()
+    }
+}

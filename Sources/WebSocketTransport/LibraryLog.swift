@@ -1,0 +1,41 @@
+import CLibWebSockets
+import Synchronization
+
+/// Routes libwebsockets' own log lines (process-wide in lws) to one Swift sink, and remembers the
+/// latest error so a connection failure can name its precise cause (TLS details appear only there).
+enum LibraryLog {
+    typealias Sink = @Sendable (_ isError: Bool, _ line: String) -> Void
+
+    private static let sink = Mutex<Sink?>(nil)
+    private static let lastError = Mutex<String?>(nil)
+
+    static func install(_ newSink: @escaping Sink) {
+        sink.withLock { $0 = newSink }
+        lws_set_log_level(LLL_ERR | LLL_WARN, emit)
+    }
+
+    /// The most recent error line, cleared by reading it.
+    static func takeLastError() -> String? {
+        lastError.withLock { value in
+            defer { value = nil }
+            return value
+        }
+    }
+
+    private static let emit: @convention(c) (Int32, UnsafePointer<CChar>?) -> Void = { level, line in
+        guard let line else { return }
+        let text = String(cString: line).trimmingCharacters(in: " \n\r\t")
+        let isError = level & LLL_ERR != 0
+        if isError { lastError.withLock { $0 = text } }
+        sink.withLock { $0 }?(isError, text)
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, set.contains(first) { scalars.removeFirst() }
+        while let last = scalars.last, set.contains(last) { scalars.removeLast() }
+        return String(scalars)
+    }
+}

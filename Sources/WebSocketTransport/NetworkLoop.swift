@@ -1,0 +1,401 @@
+import CLibWebSockets
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The process's single libwebsockets context and the thread that services it.
+///
+/// Contract:
+/// - One per process (several lws TLS contexts in one process break each other's handshakes);
+///   a second `start` fails with `TransportError.loopAlreadyRunning`.
+/// - Every lws call happens on the service thread. Public methods may be called from any thread:
+///   they queue a command and wake the loop with `lws_cancel_service`, the only lws call made
+///   elsewhere.
+/// - Delegates are called on the service thread. Each `open` ends with exactly one `didClose`
+///   (unless the loop is stopped first).
+/// - Messages are delivered whole: fragments, including a zero-length final one, are joined.
+/// - Reading pauses (`lws_rx_flow_control`) while the `ReceiveBudget` is above its high mark and
+///   resumes when consumers `release` enough bytes.
+public final class NetworkLoop: @unchecked Sendable {
+    /// Settings fixed for the context's life.
+    public struct Options: Sendable {
+        /// An extra trust anchor (PEM) on top of the system store. Verification is always on.
+        public var caFile: String?
+        /// Size of lws's per-thread receive buffer: the largest chunk a callback gets.
+        public var receiveChunkBytes = 65_536
+        /// Messages are cut beyond this many bytes (the rest is discarded and the message flagged).
+        public var maximumMessageBytes = 64 << 20
+        /// Seconds without a pong before lws pings; must be below `hangupAfterSeconds`.
+        public var pingAfterSeconds: UInt16 = 30
+        /// Seconds without a pong before lws hangs up.
+        public var hangupAfterSeconds: UInt16 = 40
+        /// Seconds allowed for TCP, TLS and the upgrade together.
+        public var connectTimeoutSeconds: UInt32 = 10
+
+        public init(caFile: String? = nil) { self.caFile = caFile }
+    }
+
+    private enum Command {
+        case open(ConnectionID, WebSocketTarget, any WebSocketDelegate)
+        case send(ConnectionID, [UInt8])
+        case close(ConnectionID, UInt16, String)
+        case reconcileFlow
+        case stop
+    }
+
+    private final class Connection {
+        let id: ConnectionID
+        let delegate: any WebSocketDelegate
+        let target: WebSocketTarget
+        var wsi: OpaquePointer?
+        var established = false
+        var finished = false
+        var receiving = true
+        var message: [UInt8] = []
+        var messageBinary = false
+        var messageTruncated = false
+        var inMessage = false
+        var outgoing: [[UInt8]] = []
+        var closeRequest: (code: UInt16, reason: String)?
+        var serverClose: (code: UInt16?, reason: String)?
+
+        init(id: ConnectionID, delegate: any WebSocketDelegate, target: WebSocketTarget) {
+            self.id = id
+            self.delegate = delegate
+            self.target = target
+        }
+    }
+
+    private static let running = Atomic<Bool>(false)
+
+    public let options: Options
+    public let budget: ReceiveBudget
+    private let commands = Mutex<[Command]>([])
+    private let nextID = Atomic<UInt64>(1)
+    private let stopped = DispatchSemaphore(value: 0)
+    private let contextHandle = Mutex<ContextHandle?>(nil)
+
+    // Owned by the service thread.
+    private var connections: [ConnectionID: Connection] = [:]
+    private var stopping = false
+    private var stopDeadline: UInt64 = 0
+    private var receivingApplied = true
+
+    // C memory that must stay alive and unmoved for the context's life.
+    private let protocols: UnsafeMutablePointer<lws_protocols>
+    private let protocolName: UnsafeMutablePointer<CChar>
+    private let retryPolicy: UnsafeMutablePointer<lws_retry_bo_t>
+    private let caPath: UnsafeMutablePointer<CChar>?
+
+    /// Creates the loop; nothing runs until `start`.
+    /// - Parameter log: receives libwebsockets' own warning and error lines.
+    public init(options: Options, budget: ReceiveBudget, log: @escaping @Sendable (_ isError: Bool, _ line: String) -> Void) {
+        self.options = options
+        self.budget = budget
+        protocolName = strdup("stream-collector")!
+        caPath = options.caFile.map { strdup($0)! }
+        protocols = .allocate(capacity: 2)
+        protocols.initialize(repeating: lws_protocols(), count: 2)
+        protocols[0].name = UnsafePointer(protocolName)
+        protocols[0].callback = networkLoopCallback
+        protocols[0].rx_buffer_size = options.receiveChunkBytes
+        retryPolicy = .allocate(capacity: 1)
+        var policy = lws_retry_bo_t()
+        policy.secs_since_valid_ping = options.pingAfterSeconds
+        policy.secs_since_valid_hangup = options.hangupAfterSeconds
+        retryPolicy.initialize(to: policy)
+        LibraryLog.install(log)
+    }
+
+    deinit {
+        protocols.deallocate()
+        retryPolicy.deallocate()
+        free(protocolName)
+        if let caPath { free(caPath) }
+    }
+
+    /// Creates the lws context and starts the service thread.
+    public func start() throws(TransportError) {
+        guard !Self.running.exchange(true, ordering: .acquiringAndReleasing) else { throw .loopAlreadyRunning }
+        var info = lws_context_creation_info()
+        info.port = CONTEXT_PORT_NO_LISTEN
+        info.protocols = UnsafePointer(protocols)
+        info.gid = -1
+        info.uid = -1
+        info.options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
+        info.user = Unmanaged.passUnretained(self).toOpaque()
+        info.pt_serv_buf_size = UInt32(options.receiveChunkBytes)
+        info.client_ssl_ca_filepath = caPath.map { UnsafePointer($0) }
+        info.timeout_secs = options.connectTimeoutSeconds
+        info.connect_timeout_secs = options.connectTimeoutSeconds
+        info.retry_and_idle_policy = UnsafePointer(retryPolicy)
+        info.count_threads = 1
+        guard let context = lws_create_context(&info) else {
+            Self.running.store(false, ordering: .releasing)
+            throw .contextCreationFailed(LibraryLog.takeLastError() ?? "lws_create_context returned nothing (is the CA file readable PEM?)")
+        }
+        contextHandle.withLock { $0 = ContextHandle(pointer: context) }
+        let thread = Thread { [self] in serviceLoop() }
+        thread.name = "lws-service"
+        thread.start()
+    }
+
+    /// Closes every connection politely (1000), stops the thread and destroys the context.
+    /// Waits at most `timeout` seconds.
+    public func stop(timeout: Double = 1.5) {
+        guard contextHandle.withLock({ $0?.pointer }) != nil else { return }
+        enqueue(.stop)
+        DispatchQueue.global().asyncAfter(deadline: .now() + min(0.5, timeout / 2)) { [self] in
+            if let context = contextHandle.withLock({ $0?.pointer }) { lws_cancel_service(context) }
+        }
+        _ = stopped.wait(timeout: .now() + timeout)
+    }
+
+    /// Starts connecting to `target`. The delegate hears `didOpen`, messages, and one `didClose`.
+    public func open(_ target: WebSocketTarget, delegate: any WebSocketDelegate) -> ConnectionID {
+        let id = ConnectionID(rawValue: nextID.add(1, ordering: .relaxed).oldValue)
+        enqueue(.open(id, target, delegate))
+        return id
+    }
+
+    /// Queues a text message; sent in order once the connection is writable.
+    public func send(text: [UInt8], on connection: ConnectionID) {
+        enqueue(.send(connection, text))
+    }
+
+    /// Sends a close frame with `code` and ends the connection.
+    public func close(_ connection: ConnectionID, code: UInt16 = 1000, reason: String = "") {
+        enqueue(.close(connection, code, reason))
+    }
+
+    /// Reports that `bytes` of delivered messages have been fully handled downstream.
+    public func release(bytes: Int) {
+        if budget.credit(bytes) { enqueue(.reconcileFlow) }
+    }
+
+    private func enqueue(_ command: Command) {
+        commands.withLock { $0.append(command) }
+        if let context = contextHandle.withLock({ $0?.pointer }) { lws_cancel_service(context) }
+    }
+
+    // MARK: - Service thread
+
+    private func serviceLoop() {
+        guard let context = contextHandle.withLock({ $0?.pointer }) else { return }
+        while !(stopping && (connections.isEmpty || DispatchTime.now().uptimeNanoseconds >= stopDeadline)) {
+            if lws_service(context, 0) < 0 { break }
+        }
+        connections.removeAll()
+        lws_context_destroy(context)
+        contextHandle.withLock { $0 = nil }
+        Self.running.store(false, ordering: .releasing)
+        stopped.signal()
+    }
+
+    fileprivate func handle(_ wsi: OpaquePointer, _ reason: lws_callback_reasons, _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
+        switch reason {
+        case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+            drainCommands()
+        case LWS_CALLBACK_CLIENT_ESTABLISHED:
+            guard let connection = connection(for: wsi) else { return -1 }
+            connection.wsi = wsi
+            connection.established = true
+            if !receivingApplied { setReceiving(false, connection) }
+            if !stopping { connection.delegate.webSocketDidOpen(connection.id) }
+            if connection.closeRequest != nil || !connection.outgoing.isEmpty { lws_callback_on_writable(wsi) }
+        case LWS_CALLBACK_CLIENT_RECEIVE:
+            guard let connection = connection(for: wsi) else { return -1 }
+            receive(connection, wsi, input, length)
+        case LWS_CALLBACK_CLIENT_WRITEABLE:
+            guard let connection = connection(for: wsi) else { return -1 }
+            return writable(connection, wsi)
+        case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+            guard let connection = connection(for: wsi) else { return 0 }
+            connection.serverClose = Self.parseClose(input, length)
+        case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+            guard let connection = connection(for: wsi) else { return 0 }
+            let detail = input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? "unknown error"
+            let library = LibraryLog.takeLastError().map { " (\($0))" } ?? ""
+            finish(connection, .failedToConnect(detail + library))
+        case LWS_CALLBACK_CLIENT_CLOSED:
+            guard let connection = connection(for: wsi) else { return 0 }
+            finish(connection, closeReason(connection))
+        case LWS_CALLBACK_WSI_DESTROY:
+            guard let connection = connection(for: wsi) else { return 0 }
+            finish(connection, connection.established ? closeReason(connection) : .failedToConnect(LibraryLog.takeLastError() ?? "connection closed during the handshake"))
+        default:
+            break
+        }
+        return 0
+    }
+
+    private func connection(for wsi: OpaquePointer) -> Connection? {
+        guard let opaque = lws_get_opaque_user_data(wsi) else { return nil }
+        return connections[ConnectionID(rawValue: UInt64(UInt(bitPattern: opaque)))]
+    }
+
+    private func closeReason(_ connection: Connection) -> CloseReason {
+        if let close = connection.serverClose { return .closedByServer(code: close.code, reason: close.reason) }
+        if connection.closeRequest != nil { return .closedByClient }
+        return .connectionLost
+    }
+
+    private func finish(_ connection: Connection, _ reason: CloseReason) {
+        guard !connection.finished else { return }
+        connection.finished = true
+        connection.wsi = nil
+        connections[connection.id] = nil
+        if !stopping { connection.delegate.webSocket(connection.id, didClose: reason) }
+    }
+
+    private func drainCommands() {
+        let pending = commands.withLock { queue in
+            defer { queue.removeAll() }
+            return queue
+        }
+        for command in pending {
+            switch command {
+            case .open(let id, let target, let delegate):
+                connect(Connection(id: id, delegate: delegate, target: target))
+            case .send(let id, let text):
+                guard let connection = connections[id] else { continue }
+                connection.outgoing.append(text)
+                if connection.established, let wsi = connection.wsi { lws_callback_on_writable(wsi) }
+            case .close(let id, let code, let reason):
+                guard let connection = connections[id] else { continue }
+                connection.closeRequest = (code, reason)
+                if connection.established, let wsi = connection.wsi {
+                    lws_callback_on_writable(wsi)
+                } else if let wsi = connection.wsi {
+                    // Not yet upgraded: there is no close frame to send; drop it on the next service.
+                    lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC)
+                }
+            case .reconcileFlow:
+                reconcileFlow()
+            case .stop:
+                stopping = true
+                stopDeadline = DispatchTime.now().uptimeNanoseconds + 400_000_000
+                for connection in connections.values {
+                    connection.closeRequest = (1000, "collector stopping")
+                    if connection.established, let wsi = connection.wsi { lws_callback_on_writable(wsi) }
+                }
+            }
+        }
+    }
+
+    private func connect(_ connection: Connection) {
+        guard let context = contextHandle.withLock({ $0?.pointer }) else { return }
+        connections[connection.id] = connection
+        let target = connection.target
+        var info = lws_client_connect_info()
+        info.context = context
+        info.port = Int32(target.port)
+        info.ssl_connection = target.secure ? Int32(bitPattern: LCCSCF_USE_SSL.rawValue) : 0
+        info.ietf_version_or_minus_one = -1
+        info.opaque_user_data = UnsafeMutableRawPointer(bitPattern: UInt(connection.id.rawValue))
+        info.retry_and_idle_policy = UnsafePointer(retryPolicy)
+        info.local_protocol_name = UnsafePointer(protocolName)
+        let wsi = target.host.withCString { host in
+            target.path.withCString { path in
+                info.address = host
+                info.host = host
+                info.origin = host
+                info.path = path
+                return lws_client_connect_via_info(&info)
+            }
+        }
+        if let wsi {
+            if !connection.finished { connection.wsi = wsi }
+        } else {
+            let library = LibraryLog.takeLastError().map { ": \($0)" } ?? ""
+            finish(connection, .failedToConnect("could not start a connection to \(target.host):\(target.port) (name lookup or address failed)\(library)"))
+        }
+    }
+
+    private func receive(_ connection: Connection, _ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ length: Int) {
+        if !connection.inMessage {
+            connection.inMessage = true
+            connection.messageBinary = lws_frame_is_binary(wsi) != 0
+            connection.messageTruncated = false
+            connection.message.removeAll(keepingCapacity: true)
+        }
+        if let input, length > 0 {
+            let room = options.maximumMessageBytes - connection.message.count
+            let take = min(room, length)
+            if take > 0 {
+                connection.message.append(contentsOf: UnsafeRawBufferPointer(start: input, count: take))
+            }
+            if take < length { connection.messageTruncated = true }
+        }
+        guard lws_is_final_fragment(wsi) != 0, lws_remaining_packet_payload(wsi) == 0 else { return }
+        connection.inMessage = false
+        let payload = connection.message
+        connection.message = []
+        let message = ReceivedMessage(payload: payload, isBinary: connection.messageBinary, receivedAtMicros: Self.nowMicros())
+        if budget.charge(payload.count) { reconcileFlow() }
+        if !stopping { connection.delegate.webSocket(connection.id, didReceive: message) }
+    }
+
+    private func writable(_ connection: Connection, _ wsi: OpaquePointer) -> Int32 {
+        if let close = connection.closeRequest {
+            var reason = Array(close.reason.utf8.prefix(120))
+            reason.withUnsafeMutableBufferPointer { buffer in
+                lws_close_reason(wsi, lws_close_status(rawValue: UInt32(close.code)), buffer.baseAddress, buffer.count)
+            }
+            return -1
+        }
+        guard !connection.outgoing.isEmpty else { return 0 }
+        let text = connection.outgoing.removeFirst()
+        let headroom = Int(sc_lws_pre())
+        var frame = [UInt8](repeating: 0, count: headroom + text.count)
+        frame.replaceSubrange(headroom..., with: text)
+        let written = frame.withUnsafeMutableBufferPointer { buffer in
+            lws_write(wsi, buffer.baseAddress! + headroom, text.count, LWS_WRITE_TEXT)
+        }
+        if written < Int32(text.count) { return -1 }
+        if !connection.outgoing.isEmpty { lws_callback_on_writable(wsi) }
+        return 0
+    }
+
+    /// Makes every connection's reading match the budget: paused above the high mark.
+    private func reconcileFlow() {
+        let receiving = !budget.isPaused
+        guard receiving != receivingApplied else { return }
+        receivingApplied = receiving
+        for connection in connections.values where connection.established {
+            setReceiving(receiving, connection)
+        }
+    }
+
+    private func setReceiving(_ receiving: Bool, _ connection: Connection) {
+        guard let wsi = connection.wsi, connection.receiving != receiving else { return }
+        connection.receiving = receiving
+        _ = lws_rx_flow_control(wsi, receiving ? 1 : 0)
+    }
+
+    private static func parseClose(_ input: UnsafeMutableRawPointer?, _ length: Int) -> (code: UInt16?, reason: String) {
+        guard let input, length >= 2 else { return (nil, "") }
+        let bytes = UnsafeRawBufferPointer(start: input, count: length)
+        let code = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
+        return (code, String(decoding: bytes[2...], as: UTF8.self))
+    }
+
+    private static func nowMicros() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1000
+    }
+}
+
+/// The lws context pointer, shareable because only `lws_cancel_service` touches it off-thread.
+private struct ContextHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+}
+
+/// The one protocol callback: finds the loop through the context's user pointer.
+private let networkLoopCallback: @convention(c) (OpaquePointer?, lws_callback_reasons, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int) -> Int32 = {
+    wsi, reason, _, input, length in
+    guard let wsi, let context = lws_get_context(wsi), let owner = lws_context_user(context) else { return 0 }
+    let loop = Unmanaged<NetworkLoop>.fromOpaque(owner).takeUnretainedValue()
+    return loop.handle(wsi, reason, input, length)
+}

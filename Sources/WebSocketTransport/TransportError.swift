@@ -1,0 +1,20 @@
+/// Failures of the transport layer that a caller must act on.
+public enum TransportError: Error, Sendable, CustomStringConvertible {
+    /// A URL the transport cannot dial; the text says what to fix.
+    case invalidURL(String, String)
+    /// libwebsockets refused to create its context (TLS set-up, CA file, memory).
+    case contextCreationFailed(String)
+    /// A second `NetworkLoop` was started in the same process; lws TLS contexts break each other.
+    case loopAlreadyRunning
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let url, let problem):
+            "invalid WebSocket URL '\(url)': \(problem)"
+        case .contextCreationFailed(let detail):
+            "libwebsockets could not start: \(detail)"
+        case .loopAlreadyRunning:
+            "a network loop is already running in this process; only one libwebsockets context is allowed"
+        }
+    }
+}
