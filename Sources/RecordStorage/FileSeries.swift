@@ -23,8 +23,8 @@ final class FileSeries {
     }
 
     /// Makes sure an open file can take `bytes` more for `partition`, rotating when the partition
-    /// changed, the file is too old, or it would outgrow `rotateBytes` (a file always takes at
-    /// least one line). Returns how many bytes the current file can still take.
+    /// changed, the file is too old, or it would outgrow `rotateBytes`. Returns how many bytes the
+    /// current file can still take (the caller always writes at least one line).
     func prepare(for partition: Partition, nowMicros: Int64, configuration: StorageConfiguration) throws(StorageError) -> Int {
         if let open = current {
             let tooOld = nowMicros - open.createdAtMicros >= Int64(configuration.rotateSeconds) * 1_000_000
@@ -32,8 +32,7 @@ final class FileSeries {
             if open.partition != partition || tooOld || full { closeCurrent() }
         }
         if current == nil { try openNew(partition: partition, nowMicros: nowMicros) }
-        let open = current!
-        return open.dataLines == 0 ? Int.max : max(0, configuration.rotateBytes - open.file.size)
+        return max(0, configuration.rotateBytes - current!.file.size)
     }
 
     /// Appends whole lines; on failure the file is abandoned (it keeps at most an unterminated

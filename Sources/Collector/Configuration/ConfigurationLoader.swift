@@ -93,7 +93,7 @@ public enum ConfigurationLoader {
                 var items: [String] = []
                 for item in sequence {
                     guard let text = item.scalar?.string else {
-                        throw .invalid(key: key, value: "\(item)", expected: "a list of text values")
+                        throw .invalid(key: key, value: describe(item), expected: "a list of text values")
                     }
                     items.append(text)
                 }
@@ -101,13 +101,19 @@ public enum ConfigurationLoader {
             case (.list, .scalar(let scalar)) where scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null":
                 settings[key] = .list([])
             case (.list, _):
-                throw .invalid(key: key, value: "\(value)", expected: "a list, e.g. [\"a\", \"b\"]")
+                throw .invalid(key: key, value: describe(value), expected: "a list, e.g. [\"a\", \"b\"]")
             case (.scalar, .scalar(let scalar)):
                 settings[key] = .scalar(scalar.string == "~" || scalar.string == "null" ? "" : scalar.string)
             case (.scalar, _):
-                throw .invalid(key: key, value: "\(value)", expected: "a single value")
+                throw .invalid(key: key, value: describe(value), expected: "a single value")
             }
         }
+    }
+
+    /// A node as the user wrote it: a scalar's text, or the YAML of a list or mapping.
+    private static func describe(_ node: Node) -> String {
+        if let scalar = node.scalar { return scalar.string }
+        return ((try? Yams.serialize(node: node)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     private static func validate(_ reader: Reader) throws(ConfigurationError) -> CollectorConfiguration {

@@ -6,7 +6,7 @@ enum StreamName {
     static let maximumLength = 100
 
     static func validated(_ name: String, key: String) throws(ConfigurationError) -> String {
-        guard !name.isEmpty, name.count <= maximumLength,
+        guard name.unicodeScalars.contains(where: isAlphanumeric), name.count <= maximumLength,
               name.unicodeScalars.allSatisfy({ $0.isASCII && (isAlphanumeric($0) || "!@_.-".unicodeScalars.contains($0)) }) else {
             throw .invalid(key: key, value: name, expected: "a stream name of at most \(maximumLength) characters from A-Z a-z 0-9 ! @ _ . -, such as !assetIndex@arr")
         }

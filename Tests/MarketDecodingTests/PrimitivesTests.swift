@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import MarketDecoding
+
+@Suite struct PrimitivesTests {
+    @Test(arguments: [
+        (Int64(0), "1970-01-01T00:00:00.000000Z"),
+        (Int64(1_686_749_230_000_000), "2023-06-14T13:27:10.000000Z"),
+        (Int64(1_709_210_096_000_001), "2024-02-29T12:34:56.000001Z"),
+        (Int64(4_133_404_799_999_999), "2100-12-25T07:59:59.999999Z"),
+        (Int64(-1), "1969-12-31T23:59:59.999999Z"),
+    ])
+    func utcTimeMatchesFoundation(micros: Int64, expected: String) {
+        #expect(UTCTime(microsecondsSinceEpoch: micros).iso8601 == expected)
+    }
+
+    @Test func utcTimeAgreesWithFoundationAcrossYears() {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
+        var micros: Int64 = 946_684_800_000_000
+        while micros < 4_102_444_800_000_000 {
+            let expected = formatter.string(from: Date(timeIntervalSince1970: Double(micros / 1_000_000)))
+            #expect(UTCTime(microsecondsSinceEpoch: micros).iso8601.hasPrefix(expected))
+            micros += 86_400_000_000 * 37 + 3_601_000_000
+        }
+    }
+
+    @Test func base64MatchesFoundation() {
+        for length in 0..<20 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 200) }
+            #expect(Base64.encode(bytes) == Data(bytes).base64EncodedString())
+        }
+    }
+
+    @Test func utf8Validation() {
+        #expect(UTF8Validation.isValid(Array("plain ascii".utf8)))
+        #expect(UTF8Validation.isValid(Array("币安 café 🚀".utf8)))
+        #expect(!UTF8Validation.isValid([0xC3, 0x28]))             // bad continuation
+        #expect(!UTF8Validation.isValid([0xC0, 0xAF]))             // overlong
+        #expect(!UTF8Validation.isValid([0xED, 0xA0, 0x80]))       // surrogate
+        #expect(!UTF8Validation.isValid([0xF4, 0x90, 0x80, 0x80])) // above U+10FFFF
+        #expect(!UTF8Validation.isValid([0xE2, 0x82]))             // truncated
+    }
+
+    @Test func tapeRejectsWhatJSONForbids() {
+        for bad in ["", "{", "[1,]", "{\"a\"}", "01", "1.", "-", "\"\\x\"", "tru", "[1 2]", "\"a\u{01}\""] {
+            #expect(throws: JSONSyntaxError.self) { try JSONTape(parsing: Array(bad.utf8)) }
+        }
+        for good in ["0", "-0.5e+7", "[]", "{}", " [ {\"a\" : [null,true,false]} ] ", "\"\\ud83d\\ude80\""] {
+            #expect(throws: Never.self) { try JSONTape(parsing: Array(good.utf8)) }
+        }
+    }
+
+    @Test func escapedKeysAndStringsDecode() throws {
+        let tape = try JSONTape(parsing: Array(#"{"\u0065":"caf\u00e9 \ud83d\ude80"}"#.utf8))
+        #expect(tape.root["e"]?.string == "café 🚀")
+    }
+}
