@@ -42,10 +42,11 @@ public final class WebSocketServer: Sendable {
                             ])
                         }
                     })
-                let http = channel.pipeline.configureHTTPServerPipeline(
-                    withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
-                guard let securing else { return http }
-                return securing(channel).flatMap { http }
+                let secured = securing?(channel) ?? channel.eventLoop.makeSucceededVoidFuture()
+                return secured.flatMap {
+                    channel.pipeline.configureHTTPServerPipeline(
+                        withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+                }
             }
         do {
             let channel = try await bootstrap.bind(host: host, port: port).get()

@@ -22,13 +22,14 @@ final class FileSeries {
         self.report = report
     }
 
-    /// Makes sure an open file can take `bytes` more for `partition`, rotating when the partition
-    /// changed, the file is too old, or it would outgrow `rotateBytes`. Returns how many bytes the
-    /// current file can still take (the caller always writes at least one line).
-    func prepare(for partition: Partition, nowMicros: Int64, configuration: StorageConfiguration) throws(StorageError) -> Int {
+    /// Makes sure an open file can take a line of `lineBytes` for `partition`, rotating when the
+    /// partition changed, the file is too old, or the line would make it outgrow `rotateBytes`
+    /// (a fresh file takes its first line whatever its size). Returns how many bytes the current
+    /// file can still take.
+    func prepare(for partition: Partition, lineBytes: Int, nowMicros: Int64, configuration: StorageConfiguration) throws(StorageError) -> Int {
         if let open = current {
             let tooOld = nowMicros - open.createdAtMicros >= Int64(configuration.rotateSeconds) * 1_000_000
-            let full = open.dataLines > 0 && open.file.size >= configuration.rotateBytes
+            let full = open.dataLines > 0 && open.file.size + lineBytes > configuration.rotateBytes
             if open.partition != partition || tooOld || full { closeCurrent() }
         }
         if current == nil { try openNew(partition: partition, nowMicros: nowMicros) }

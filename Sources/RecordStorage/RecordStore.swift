@@ -84,7 +84,7 @@ public final class RecordStore {
             guard let target = series[first.family] else { preconditionFailure("unknown family \(first.family)") }
             let room: Int
             do {
-                room = try target.prepare(for: partition, nowMicros: nowMicros, configuration: configuration)
+                room = try target.prepare(for: partition, lineBytes: first.line.count, nowMicros: nowMicros, configuration: configuration)
             } catch {
                 noteFailure(error, nowMicros: nowMicros)
                 return

@@ -109,13 +109,17 @@ final class StreamConnection: WebSocketDelegate, @unchecked Sendable {
 
     // MARK: - State machine (queue)
 
-    private func scheduleConnect(afterMilliseconds delay: Int) {
-        let slot = throttle.reserve(notBefore: .now() + .milliseconds(delay))
+    /// Schedules the next attempt; returns the real delay in ms (the throttle may add to it).
+    @discardableResult
+    private func scheduleConnect(afterMilliseconds delay: Int) -> Int {
+        let now = DispatchTime.now()
+        let slot = throttle.reserve(notBefore: now + .milliseconds(delay))
         queue.asyncAfter(deadline: slot) { [self] in
             guard !stopped, current == nil else { return }
             current = loop.open(target, delegate: self)
             logger.debug("connecting to \(target)")
         }
+        return Int((slot.uptimeNanoseconds - now.uptimeNanoseconds) / 1_000_000)
     }
 
     private func opened(_ connection: ConnectionID) {
@@ -169,10 +173,9 @@ final class StreamConnection: WebSocketDelegate, @unchecked Sendable {
         current = nil
         openedAtMicros = nil
         guard !stopped else { return }
-        let delay = backoff.nextDelayMilliseconds()
         stats.reconnect(Self.kind(of: reason))
+        let delay = scheduleConnect(afterMilliseconds: backoff.nextDelayMilliseconds())
         logger.warning("\(reason); reconnecting in \(delay) ms (attempt \(backoff.failures))")
-        scheduleConnect(afterMilliseconds: delay)
     }
 
     private func checkHealth() {

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+/// The real `stream-collector` binary run as a child process (one lws context per process),
+/// with its configuration in a fresh temporary folder and its stderr captured to a file.
+final class DaemonProcess: @unchecked Sendable {
+    let folder: URL
+    let dataDirectory: String
+    let logPath: String
+    private let process = Process()
+
+    static var binary: String {
+        if let explicit = ProcessInfo.processInfo.environment["STREAM_COLLECTOR_BIN"] { return explicit }
+        let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return testBinary.deletingLastPathComponent().appendingPathComponent("stream-collector").path
+    }
+
+    /// Starts `stream-collector run` with `configuration` (YAML) plus the data directory.
+    init(configuration: String, environment: [String: String] = [:]) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("collector-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        dataDirectory = folder.appendingPathComponent("data").path
+        logPath = folder.appendingPathComponent("stderr.log").path
+        let configPath = folder.appendingPathComponent("config.yaml").path
+        try (configuration + "\noutput:\n  directory: \(dataDirectory)\n  fsync_interval_ms: 100\n")
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            throw HarnessError("\(Self.binary) is missing: build it first (scripts/test does `swift build` before `swift test`)")
+        }
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["run", "--config", configPath]
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("STREAM_COLLECTOR_") }
+            .merging(environment) { $1 }
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Sends SIGTERM and waits for the exit; returns the status and how long it took.
+    func terminate() async throws -> (status: Int32, seconds: Double) {
+        let start = Date()
+        process.terminate()
+        while process.isRunning {
+            if Date().timeIntervalSince(start) > 10 {
+                kill(process.processIdentifier, SIGKILL)
+                throw HarnessError("the daemon did not exit within 10 s of SIGTERM; log:\n\(log)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return (process.terminationStatus, Date().timeIntervalSince(start))
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: folder)
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` every 50 ms until it holds, or fails the test after `seconds`.
+func eventually(_ what: String, within seconds: Double = 15, _ condition: () throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw HarnessError("timed out after \(seconds) s waiting for: \(what)")
+}

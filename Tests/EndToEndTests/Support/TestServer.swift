@@ -1,0 +1,43 @@
+import Foundation
+import MarketServer
+import NIOCore
+import NIOSSL
+
+/// A Binance-compatible stream server on 127.0.0.1 built on swift-nio (not libwebsockets),
+/// over ws:// or, with certificates, wss://.
+struct TestServer {
+    let hub: MarketHub
+    let server: WebSocketServer
+
+    var port: Int { server.port }
+
+    static func start(tls certificates: TestCertificates? = nil) async throws -> TestServer {
+        let hub = MarketHub()
+        var securing: (@Sendable (Channel) -> EventLoopFuture<Void>)?
+        if let certificates {
+            let configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(certificates.certificatePath).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: certificates.keyPath, format: .pem)))
+            let context = try NIOSSLContext(configuration: configuration)
+            securing = { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                }
+            }
+        }
+        let server = try await WebSocketServer.start(host: "127.0.0.1", port: 0, handler: hub, securing: securing)
+        return TestServer(hub: hub, server: server)
+    }
+
+    /// Waits until one connection has subscribed to all of `streams`, and returns it.
+    func subscriber(to streams: [String], within seconds: Double = 15) async throws -> ServerConnection {
+        var found: ServerConnection?
+        try await eventually("a connection subscribed to \(streams)", within: seconds) {
+            found = hub.connections.first { entry in streams.allSatisfy(entry.session.isSubscribed) }?.connection
+            return found != nil
+        }
+        return found!
+    }
+
+    func stop() async { await server.stop() }
+}
