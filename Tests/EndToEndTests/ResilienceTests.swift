@@ -102,3 +102,41 @@ import Testing
         #expect(daemon.log.contains("invalid value 'soon' for 'output.rotate_seconds'"))
     }
 }
+
+/// Answers the first request of the first connection with a Binance error, then behaves.
+final class FirstRequestRefused: WebSocketServerHandler, @unchecked Sendable {
+    let hub: MarketHub
+    private let lock = NSLock()
+    private var refused = false
+
+    init(hub: MarketHub) { self.hub = hub }
+
+    func connected(_ connection: ServerConnection) { hub.connected(connection) }
+    func disconnected(_ connection: ServerConnection) { hub.disconnected(connection) }
+    func received(text: String, on connection: ServerConnection) {
+        let refuse = lock.withLock { defer { refused = true }; return !refused }
+        guard refuse, let id = text.range(of: #""id":(\d+)"#, options: .regularExpression).map({ text[$0].dropFirst(5) }) else {
+            return hub.received(text: text, on: connection)
+        }
+        connection.send(text: #"{"error":{"code":2,"msg":"Invalid request: refused by the test"},"id":\#(id)}"#)
+    }
+}
+
+@Suite(.serialized) struct SubscriptionErrorTests {
+    @Test func aRefusedSubscriptionIsLoggedWithItsRequestAndTheConnectionRecovers() async throws {
+        let server = try await TestServer.start(wrap: { FirstRequestRefused(hub: $0) })
+        defer { Task { await server.stop() } }
+        let daemon = try DaemonProcess(configuration: """
+            endpoint: ws://127.0.0.1:\(server.port)/market
+            streams: ["!assetIndex@arr"]
+            stale_after_seconds: 2
+            reconnect:
+              initial_delay_ms: 100
+            """)
+        _ = try await server.subscriber(to: ["!assetIndex@arr"])
+        #expect(daemon.log.contains(#"server refused SUBSCRIBE ["!assetIndex@arr"] (id 1): code 2: Invalid request: refused by the test"#))
+        #expect(daemon.log.contains("no data for 2 s"))
+        let stopped = try await daemon.terminate()
+        #expect(stopped.status == 0)
+    }
+}

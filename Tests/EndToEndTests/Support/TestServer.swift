@@ -11,7 +11,9 @@ struct TestServer {
 
     var port: Int { server.port }
 
-    static func start(tls certificates: TestCertificates? = nil) async throws -> TestServer {
+    /// - Parameter wrap: puts a handler in front of the hub (to inject replies).
+    static func start(tls certificates: TestCertificates? = nil,
+                      wrap: (MarketHub) -> any WebSocketServerHandler = { $0 }) async throws -> TestServer {
         let hub = MarketHub()
         var securing: (@Sendable (Channel) -> EventLoopFuture<Void>)?
         if let certificates {
@@ -25,7 +27,7 @@ struct TestServer {
                 }
             }
         }
-        let server = try await WebSocketServer.start(host: "127.0.0.1", port: 0, handler: hub, securing: securing)
+        let server = try await WebSocketServer.start(host: "127.0.0.1", port: 0, handler: wrap(hub), securing: securing)
         return TestServer(hub: hub, server: server)
     }
 
