@@ -42,7 +42,7 @@ let package = Package(
         ]),
         .testTarget(name: "MarketDecodingTests", dependencies: ["MarketDecoding"]),
         .testTarget(name: "RecordStorageTests", dependencies: ["RecordStorage", "MarketDecoding"]),
-        .testTarget(name: "CollectorTests", dependencies: ["Collector"]),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "WebSocketTransport", "MarketServer"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "MarketServer", "MarketDecoding",
             .product(name: "NIOCore", package: "swift-nio"),
