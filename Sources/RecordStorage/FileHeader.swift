@@ -1,3 +1,4 @@
+import Foundation
 import MarketDecoding
 
 /// The first line of every data file: `{"type":"collector.file",...}`.
@@ -37,8 +38,7 @@ struct FileHeader {
     static func newFileId() -> String {
         var generator = SystemRandomNumberGenerator()
         let high = generator.next() as UInt64, low = generator.next() as UInt64
-        let text = String(high, radix: 16) .leftPadded(16) + String(low, radix: 16).leftPadded(16)
-        return text
+        return String(format: "%016llx%016llx", high, low)
     }
 }
 
@@ -54,12 +54,6 @@ struct Partition: Equatable {
     }
 
     var relativePath: String { "date=\(date)/hour=\(hour)" }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
 }
 
 import Glibc

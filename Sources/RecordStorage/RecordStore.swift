@@ -10,7 +10,7 @@ import MarketDecoding
 ///
 /// Not thread-safe: the owner calls it from one serial queue.
 public final class RecordStore {
-    public private(set) var configuration: StorageConfiguration
+    public let configuration: StorageConfiguration
     private let report: (StorageEvent) -> Void
     private var series: [StreamFamily: FileSeries] = [:]
     private var pending: [Record] = []
@@ -57,14 +57,6 @@ public final class RecordStore {
                 do { try file.syncIfDirty() } catch { noteFailure(error, nowMicros: nowMicros) }
             }
         }
-    }
-
-    /// Applies new rotation settings; open files rotate by the new rules from the next write.
-    public func update(_ configuration: StorageConfiguration) {
-        self.configuration.rotateBytes = configuration.rotateBytes
-        self.configuration.rotateSeconds = configuration.rotateSeconds
-        self.configuration.fsyncIntervalMilliseconds = configuration.fsyncIntervalMilliseconds
-        self.configuration.bufferBytes = configuration.bufferBytes
     }
 
     /// Writes what it can, then syncs and closes every open file.
@@ -115,7 +107,7 @@ public final class RecordStore {
         pendingHead = 0
         if failure != nil {
             failure = nil
-            report(.writeRecovered(bufferedRecords: 0))
+            report(.writeRecovered)
         }
     }
 

@@ -6,7 +6,8 @@ public enum StorageEvent: Sendable {
     case unterminatedTail(path: String, fragmentBytes: Int)
     /// The first failure of an episode; further failures are silent until `writeRecovered`.
     case writeFailed(path: String, reason: String)
-    case writeRecovered(bufferedRecords: Int)
+    /// Writing works again; everything that was buffered has been written, in order.
+    case writeRecovered
     /// The in-memory buffer overflowed during a write failure; the oldest records were dropped.
     case droppedOldest(records: Int, bytes: Int)
 }

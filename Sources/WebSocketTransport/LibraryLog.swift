@@ -1,4 +1,5 @@
 import CLibWebSockets
+import Foundation
 import Synchronization
 
 /// Routes libwebsockets' own log lines (process-wide in lws) to one Swift sink, and remembers the
@@ -24,18 +25,10 @@ enum LibraryLog {
 
     private static let emit: @convention(c) (Int32, UnsafePointer<CChar>?) -> Void = { level, line in
         guard let line else { return }
-        let text = String(cString: line).trimmingCharacters(in: " \n\r\t")
+        let text = String(cString: line).trimmingCharacters(in: .whitespacesAndNewlines)
         let isError = level & LLL_ERR != 0
         if isError { lastError.withLock { $0 = text } }
         sink.withLock { $0 }?(isError, text)
     }
 }
 
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var scalars = Substring(self)
-        while let first = scalars.first, set.contains(first) { scalars.removeFirst() }
-        while let last = scalars.last, set.contains(last) { scalars.removeLast() }
-        return String(scalars)
-    }
-}
