@@ -3,7 +3,7 @@ import MarketDecoding
 import RecordStorage
 import WebSocketTransport
 
-/// The running daemon: network loop → decoding → storage, with one `StreamConnection` per shard
+/// The running daemon: network loop → decoding → storage, with one `StreamShard` per shard
 /// of at most `streamsPerConnection` streams.
 ///
 /// `start` returns once everything is running; `stop` stops reading, writes everything already
@@ -15,7 +15,7 @@ public final class CollectorService: Sendable {
     private let loop: NetworkLoop
     private let writer: RecordWriter
     private let pipeline: FramePipeline
-    private let connections: [StreamConnection]
+    private let shards: [StreamShard]
 
     public init(configuration: CollectorConfiguration, logger: Logger) throws(CollectorError) {
         self.configuration = configuration
@@ -31,6 +31,7 @@ public final class CollectorService: Sendable {
         var options = NetworkLoop.Options(caFile: configuration.caFile)
         options.pingAfterSeconds = UInt16(configuration.pingAfterSeconds)
         options.hangupAfterSeconds = UInt16(configuration.hangupAfterSeconds)
+        options.connectTimeoutSeconds = UInt32(configuration.connectTimeoutSeconds)
         let budget = ReceiveBudget(high: configuration.inflightBytes, low: configuration.inflightBytes / 2)
         let libraryLogger = logger
         loop = NetworkLoop(options: options, budget: budget) { isError, line in
@@ -46,18 +47,21 @@ public final class CollectorService: Sendable {
                                  writer: writer, stats: stats, logger: logger,
                                  release: { bytes in loop.release(bytes: bytes) })
         self.pipeline = pipeline
-        let settings = StreamConnection.Settings(
+        let settings = StreamShard.Settings(
             staleAfterSeconds: configuration.staleAfterSeconds,
             subscribeIntervalMilliseconds: configuration.subscribeIntervalMilliseconds,
             reconnectInitialDelayMilliseconds: configuration.reconnectInitialDelayMilliseconds,
-            reconnectMaxDelayMilliseconds: configuration.reconnectMaxDelayMilliseconds)
+            reconnectMaxDelayMilliseconds: configuration.reconnectMaxDelayMilliseconds,
+            renewAfterSeconds: configuration.renewAfterSeconds)
         let throttle = AttemptThrottle(minimumSpacingMilliseconds: 1000)
         let streams = configuration.allStreams
-        connections = stride(from: 0, to: streams.count, by: configuration.streamsPerConnection).enumerated().map { index, start in
-            StreamConnection(label: "market-\(index + 1)",
-                             streams: Array(streams[start..<min(start + configuration.streamsPerConnection, streams.count)]),
-                             target: target, settings: settings, loop: loop, pipeline: pipeline,
-                             throttle: throttle, stats: stats, logger: logger)
+        let downSince = writer.previousRunLastWriteMicros
+        shards = stride(from: 0, to: streams.count, by: configuration.streamsPerConnection).enumerated().map { index, start in
+            StreamShard(label: "market-\(index + 1)",
+                        streams: Array(streams[start..<min(start + configuration.streamsPerConnection, streams.count)]),
+                        target: target, settings: settings, loop: loop, pipeline: pipeline,
+                        throttle: throttle, stats: stats, logger: logger, downSinceMicros: downSince,
+                        afterGap: {})
         }
     }
 
@@ -67,12 +71,12 @@ public final class CollectorService: Sendable {
         } catch {
             throw .transport(error.description)
         }
-        logger.info("collecting \(configuration.allStreams.count) streams from \(configuration.endpoint) on \(connections.count) connection(s) into \(configuration.storage.directory)")
-        for connection in connections { connection.start() }
+        logger.info("collecting \(configuration.allStreams.count) streams from \(configuration.endpoint) on \(shards.count) connection(s) into \(configuration.storage.directory)")
+        for shard in shards { shard.start() }
     }
 
     public func stop() {
-        for connection in connections { connection.stop() }
+        for shard in shards { shard.stop() }
         loop.stop()
         pipeline.flush()
         writer.close()

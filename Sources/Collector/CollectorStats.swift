@@ -10,6 +10,12 @@ public final class CollectorStats: Sendable {
         public var reconnects: [String: Int] = [:]
         public var framesReceived = 0
         public var droppedRecords = 0
+        /// Events delivered twice (renewal overlaps) and written once.
+        public var duplicatesDropped = 0
+        public var gaps = 0
+        public var gapSeconds = 0.0
+        public var renewals = 0
+        public var snapshots: [String: Int] = [:]
     }
 
     private let state = Mutex(Snapshot())
@@ -37,4 +43,18 @@ public final class CollectorStats: Sendable {
     func reconnect(_ reason: String) { state.withLock { $0.reconnects[reason, default: 0] += 1 } }
 
     func dropped(_ count: Int) { state.withLock { $0.droppedRecords += count } }
+
+    func duplicatesDropped(_ count: Int) { state.withLock { $0.duplicatesDropped += count } }
+
+    func gap(seconds: Double) {
+        state.withLock {
+            $0.gaps += 1
+            $0.gapSeconds += seconds
+        }
+    }
+
+    func renewed() { state.withLock { $0.renewals += 1 } }
+
+    /// Counts a REST snapshot attempt by outcome (`written`, `rate-limited`, `failed`).
+    func snapshot(_ outcome: String) { state.withLock { $0.snapshots[outcome, default: 0] += 1 } }
 }

@@ -85,9 +85,10 @@ public struct FrameDecoder: Sendable {
             reject(frame, .schema, place + "\(schema.eventType) without a string 's' (symbol)", part: event, into: &outcome)
             return
         }
+        let streamName = stream?.string ?? inferredStream(schema, symbol: symbol, inArray: element != nil)
         var line = JSONLineBuilder()
         line.raw("type", type.rawBytes)
-        writeStream(stream, inferred: inferredStream(schema, symbol: symbol, inArray: element != nil), into: &line)
+        if let stream { line.raw("stream", stream.rawBytes) } else { line.string("stream", streamName) }
         line.string("recvTime", UTCTime(microsecondsSinceEpoch: frame.receivedAtMicros).iso8601)
         line.raw("eventTime", eventTime.rawBytes)
         let members = event.members
@@ -101,19 +102,23 @@ public struct FrameDecoder: Sendable {
         }
         let known = Set(["e", "E"] + schema.fields.map(\.wire) + (schema.nested.map { [$0.wire] } ?? []))
         writeExtra(members, known: known, into: &line)
-        outcome.records.append(Record(family: schema.family, receivedAtMicros: frame.receivedAtMicros, line: line.finishedLine()))
+        let identity = eventTime.int64.map { EventIdentity(stream: streamName, symbol: symbol.string ?? "", eventTime: $0) }
+        outcome.records.append(Record(family: schema.family, receivedAtMicros: frame.receivedAtMicros, line: line.finishedLine(), identity: identity))
     }
 
     private func unknownEventRecord(_ event: JSONValue, type: JSONValue, stream: JSONValue?, inArray: Bool, frame: InboundFrame) -> Record {
         var line = JSONLineBuilder()
         line.raw("type", type.rawBytes)
-        writeStream(stream, inferred: "unknown", into: &line)
+        if let stream { line.raw("stream", stream.rawBytes) } else { line.string("stream", "unknown") }
         line.string("recvTime", UTCTime(microsecondsSinceEpoch: frame.receivedAtMicros).iso8601)
-        if let eventTime = event["E"], eventTime.isInteger {
-            line.raw("eventTime", eventTime.rawBytes)
-        }
+        let eventTime = event["E"].flatMap { $0.isInteger ? $0 : nil }
+        if let eventTime { line.raw("eventTime", eventTime.rawBytes) }
         line.raw("raw", event.rawBytes)
-        return Record(family: .otherEvents, receivedAtMicros: frame.receivedAtMicros, line: line.finishedLine())
+        // Deduplicated only when the wire names its stream and the event its time (and symbol, if any).
+        let identity = stream?.string.flatMap { name in
+            eventTime?.int64.map { EventIdentity(stream: name, symbol: event["s"]?.string ?? "", eventTime: $0) }
+        }
+        return Record(family: .otherEvents, receivedAtMicros: frame.receivedAtMicros, line: line.finishedLine(), identity: identity)
     }
 
     private func inferredStream(_ schema: EventSchema, symbol: JSONValue, inArray: Bool) -> String {
@@ -124,14 +129,6 @@ public struct FrameDecoder: Sendable {
             "!contractInfo"
         default:
             "unknown"
-        }
-    }
-
-    private func writeStream(_ stream: JSONValue?, inferred: @autoclosure () -> String, into line: inout JSONLineBuilder) {
-        if let stream {
-            line.raw("stream", stream.rawBytes)
-        } else {
-            line.string("stream", inferred())
         }
     }
 

@@ -7,10 +7,28 @@ public struct Record: Sendable {
     public let receivedAtMicros: Int64
     /// The complete JSON object followed by a single `\n`.
     public let line: [UInt8]
+    /// What makes this event the same event when two connections deliver it; nil for lines that
+    /// are never deduplicated (headers, rejections, gaps, snapshots).
+    public let identity: EventIdentity?
 
-    public init(family: StreamFamily, receivedAtMicros: Int64, line: [UInt8]) {
+    public init(family: StreamFamily, receivedAtMicros: Int64, line: [UInt8], identity: EventIdentity? = nil) {
         self.family = family
         self.receivedAtMicros = receivedAtMicros
         self.line = line
+        self.identity = identity
+    }
+}
+
+/// An event's identity for deduplication: stream, symbol and event time (`E`, ms). Binance's
+/// market events carry no sequence number, so this is the finest key the wire offers.
+public struct EventIdentity: Hashable, Sendable {
+    public let stream: String
+    public let symbol: String
+    public let eventTime: Int64
+
+    public init(stream: String, symbol: String, eventTime: Int64) {
+        self.stream = stream
+        self.symbol = symbol
+        self.eventTime = eventTime
     }
 }

@@ -18,5 +18,12 @@ public struct StreamFamily: Hashable, Sendable, CustomStringConvertible {
 
     public static let all: [StreamFamily] = [.assetIndex, .contractInfo, .otherEvents, .rejected]
 
+    /// The family whose files hold the events of a subscribed stream name.
+    public static func of(stream: String) -> StreamFamily {
+        if stream == "!contractInfo" { return .contractInfo }
+        if stream == "!assetIndex@arr" || stream.hasSuffix("@assetIndex") { return .assetIndex }
+        return .otherEvents
+    }
+
     public var description: String { name }
 }

@@ -3,10 +3,12 @@ import NIOWebSocket
 
 /// One accepted WebSocket connection, with the raw operations a server (or a fault-injecting
 /// test) may perform on it. Thread-safe: every operation is forwarded to the channel's event loop.
-public struct ServerConnection: Sendable {
+public struct ServerConnection: Sendable, Equatable {
     let channel: Channel
     /// The request path of the upgrade, including any query.
     public let path: String
+
+    public static func == (lhs: ServerConnection, rhs: ServerConnection) -> Bool { lhs.channel === rhs.channel }
 
     /// Sends one complete text message.
     public func send(text: String) {

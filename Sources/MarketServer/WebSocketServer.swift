@@ -15,7 +15,8 @@ public protocol WebSocketServerHandler: Sendable {
 /// A WebSocket server on swift-nio (not libwebsockets), bound to one address.
 ///
 /// Answers pings and close frames itself and hands whole text messages to its handler.
-/// `securing` lets a caller put TLS (or anything else) in front of the HTTP pipeline.
+/// `securing` lets a caller put TLS (or anything else) in front of the HTTP pipeline; `admit`
+/// decides, per TCP connection, whether to serve, refuse, stall or reject it (`Admission`).
 public final class WebSocketServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channel: Channel
@@ -24,7 +25,8 @@ public final class WebSocketServer: Sendable {
     public var port: Int { channel.localAddress?.port ?? 0 }
 
     public static func start(host: String, port: Int, handler: any WebSocketServerHandler,
-                             securing: (@Sendable (Channel) -> EventLoopFuture<Void>)? = nil) async throws -> WebSocketServer {
+                             securing: (@Sendable (Channel) -> EventLoopFuture<Void>)? = nil,
+                             admit: @escaping @Sendable () -> Admission = { .accept }) async throws -> WebSocketServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -42,10 +44,28 @@ public final class WebSocketServer: Sendable {
                             ])
                         }
                     })
+                let admission = admit()
+                switch admission {
+                case .refuse:
+                    return channel.close()
+                case .stall:
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                case .accept, .reject:
+                    break
+                }
                 let secured = securing?(channel) ?? channel.eventLoop.makeSucceededVoidFuture()
+                guard case .reject(let status, let retryAfter) = admission else {
+                    return secured.flatMap {
+                        channel.pipeline.configureHTTPServerPipeline(
+                            withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+                    }
+                }
                 return secured.flatMap {
-                    channel.pipeline.configureHTTPServerPipeline(
-                        withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+                    channel.pipeline.configureHTTPServerPipeline().flatMap {
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(RejectingHandler(status: status, retryAfterSeconds: retryAfter))
+                        }
+                    }
                 }
             }
         do {
@@ -116,5 +136,29 @@ private final class ConnectionHandler: ChannelInboundHandler, Sendable {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         context.close(promise: nil)
+    }
+}
+
+/// Answers every request with a fixed HTTP error and closes.
+private final class RejectingHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let status: Int
+    let retryAfterSeconds: Int?
+
+    init(status: Int, retryAfterSeconds: Int?) {
+        self.status = status
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .end = unwrapInboundIn(data) else { return }
+        var headers = HTTPHeaders([("Content-Length", "0"), ("Connection", "close")])
+        if let retryAfterSeconds { headers.add(name: "Retry-After", value: String(retryAfterSeconds)) }
+        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 }

@@ -6,7 +6,9 @@ import MarketDecoding
 /// Promises: whole lines only, appended with `O_APPEND` and looped on partial writes; a new file
 /// (with a `collector.file` header) for every rotation, never a rename or truncation; files found
 /// at start-up are left exactly as they are. When the disk refuses a write, records wait in a
-/// bounded in-memory buffer and are written, in order, once it accepts again.
+/// bounded in-memory buffer and are written, in order, once it accepts again; if the buffer
+/// overflows, the oldest records are dropped and a `collector.gap` record per family says what
+/// was lost, written ahead of the records that survived.
 ///
 /// Not thread-safe: the owner calls it from one serial queue.
 public final class RecordStore {
@@ -17,6 +19,7 @@ public final class RecordStore {
     private var pendingHead = 0
     public private(set) var bufferedBytes = 0
     private var failure: (since: Int64, retryAt: Int64, delay: Int64)?
+    private var drops: [StreamFamily: DropTally] = [:]
     private var lastSyncMicros: Int64
 
     public init(configuration: StorageConfiguration, report: @escaping (StorageEvent) -> Void) throws(StorageError) {
@@ -24,13 +27,21 @@ public final class RecordStore {
         self.report = report
         lastSyncMicros = WallClock.nowMicroseconds()
         try Directories.create(configuration.directory)
+        var lastWritten: Int64?
         for family in StreamFamily.all {
             series[family] = FileSeries(family: family, root: configuration.directory, report: report)
-            if let tail = TailInspector.unterminatedTail(under: "\(configuration.directory)/\(family.name)") {
-                report(.unterminatedTail(path: tail.path, fragmentBytes: tail.bytes))
+            guard let tail = TailInspector.newest(under: "\(configuration.directory)/\(family.name)") else { continue }
+            lastWritten = max(lastWritten ?? tail.modifiedAtMicros, tail.modifiedAtMicros)
+            if tail.fragmentBytes > 0 {
+                report(.unterminatedTail(path: tail.path, fragmentBytes: tail.fragmentBytes))
             }
         }
+        previousRunLastWriteMicros = lastWritten
     }
+
+    /// When an earlier run last wrote to this directory (the newest file's modification time), or
+    /// nil for an empty directory: the start of the time the collector was not running.
+    public let previousRunLastWriteMicros: Int64?
 
     /// Whether the last attempt to write failed and records are waiting in memory.
     public var isFailing: Bool { failure != nil }
@@ -70,6 +81,7 @@ public final class RecordStore {
 
     private func flush(nowMicros: Int64) {
         if let failure, nowMicros < failure.retryAt { return }
+        guard writeDropGaps(nowMicros: nowMicros) else { return }
         while pendingHead < pending.count {
             let first = pending[pendingHead]
             let partition = Partition(microseconds: first.receivedAtMicros)
@@ -132,11 +144,64 @@ public final class RecordStore {
 
     private func dropOldestBeyondBuffer() {
         var dropped = 0, droppedBytes = 0
+        let firstOfEpisode = drops.isEmpty
         while bufferedBytes > configuration.bufferBytes, pendingHead < pending.count {
-            droppedBytes += pending[pendingHead].line.count
+            let record = pending[pendingHead]
+            droppedBytes += record.line.count
+            drops[record.family, default: DropTally(firstMicros: record.receivedAtMicros)].count(record)
             consume(1)
             dropped += 1
         }
-        if dropped > 0 { report(.droppedOldest(records: dropped, bytes: droppedBytes)) }
+        if dropped > 0 { report(.droppedOldest(records: dropped, bytes: droppedBytes, firstOfEpisode: firstOfEpisode)) }
+    }
+
+    /// Writes one `collector.gap` per family that lost records; false if the disk still refuses.
+    private func writeDropGaps(nowMicros: Int64) -> Bool {
+        for family in drops.keys.sorted(by: { $0.name < $1.name }) {
+            guard let tally = drops[family], let target = series[family] else { continue }
+            let gap = tally.gap(family: family)
+            let record = gap.record(writtenAtMicros: tally.lastMicros)
+            do {
+                _ = try target.prepare(for: Partition(microseconds: record.receivedAtMicros), lineBytes: record.line.count,
+                                       nowMicros: nowMicros, configuration: configuration)
+            } catch {
+                noteFailure(error, nowMicros: nowMicros)
+                return false
+            }
+            if let error = target.write(record.line, lines: 1).error {
+                noteFailure(error, nowMicros: nowMicros)
+                return false
+            }
+            drops[family] = nil
+            report(.gapRecorded(gap))
+        }
+        return true
+    }
+}
+
+/// What the buffer dropped from one family during one overflow, until its gap record is written.
+private struct DropTally {
+    static let maximumStreamsListed = 256
+
+    let firstMicros: Int64
+    var lastMicros: Int64 = 0
+    var records = 0
+    var streams: [String] = []
+    private var listed = Set<String>()
+
+    init(firstMicros: Int64) { self.firstMicros = firstMicros }
+
+    mutating func count(_ record: Record) {
+        records += 1
+        lastMicros = max(lastMicros, record.receivedAtMicros)
+        if let stream = record.identity?.stream, listed.count < Self.maximumStreamsListed, listed.insert(stream).inserted {
+            streams.append(stream)
+        }
+    }
+
+    func gap(family: StreamFamily) -> Gap {
+        Gap(family: family, streams: streams, fromMicros: firstMicros, toMicros: lastMicros, reason: .bufferOverflow,
+            detail: "the disk refused writes for longer than output.buffer_bytes could hold; the oldest records were dropped",
+            source: "storage", droppedRecords: records)
     }
 }

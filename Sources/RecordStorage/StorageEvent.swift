@@ -1,3 +1,5 @@
+import MarketDecoding
+
 /// Something the store wants operators to know about; delivered on the store's queue.
 public enum StorageEvent: Sendable {
     case fileOpened(path: String)
@@ -9,5 +11,8 @@ public enum StorageEvent: Sendable {
     /// Writing works again; everything that was buffered has been written, in order.
     case writeRecovered
     /// The in-memory buffer overflowed during a write failure; the oldest records were dropped.
-    case droppedOldest(records: Int, bytes: Int)
+    /// `firstOfEpisode` is true for the first drop since the last gap record was written.
+    case droppedOldest(records: Int, bytes: Int, firstOfEpisode: Bool)
+    /// A `collector.gap` record for dropped records reached the file.
+    case gapRecorded(Gap)
 }

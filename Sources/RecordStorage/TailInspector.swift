@@ -1,11 +1,20 @@
 import Foundation
 
-/// Finds the newest `.ndjson` file below a folder and tells whether it ends mid-line.
+/// Looks at the newest `.ndjson` file below a folder: when it was last written, and whether it
+/// ends mid-line.
 ///
 /// Read-only: the collector never repairs a file in place (shippers that already read part of the
 /// fragment would ship merged garbage); it reports it and writes to a new file instead.
 enum TailInspector {
-    static func unterminatedTail(under folder: String) -> (path: String, bytes: Int)? {
+    struct Tail {
+        let path: String
+        /// Last modification time (µs since the epoch): about when the previous run last wrote.
+        let modifiedAtMicros: Int64
+        /// Bytes after the last newline; 0 when the file ends with a whole line.
+        let fragmentBytes: Int
+    }
+
+    static func newest(under folder: String) -> Tail? {
         guard let enumerator = FileManager.default.enumerator(atPath: folder) else { return nil }
         var newest: String?
         while let relative = enumerator.nextObject() as? String {
@@ -14,13 +23,19 @@ enum TailInspector {
         }
         guard let newest else { return nil }
         let path = "\(folder)/\(newest)"
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        let modified = Int64(status.st_mtim.tv_sec) * 1_000_000 + Int64(status.st_mtim.tv_nsec) / 1000
+        return Tail(path: path, modifiedAtMicros: modified, fragmentBytes: fragmentLength(path))
+    }
+
+    private static func fragmentLength(_ path: String) -> Int {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return 0 }
         defer { try? handle.close() }
-        guard let size = try? handle.seekToEnd(), size > 0 else { return nil }
+        guard let size = try? handle.seekToEnd(), size > 0 else { return 0 }
         let window = min(size, 1 << 20)
         try? handle.seek(toOffset: size - window)
-        guard let tail = try? handle.readToEnd(), let last = tail.last, last != UInt8(ascii: "\n") else { return nil }
-        let fragment = tail.count - ((tail.lastIndex(of: UInt8(ascii: "\n")).map { $0 - tail.startIndex + 1 }) ?? 0)
-        return (path, fragment)
+        guard let tail = try? handle.readToEnd(), let last = tail.last, last != UInt8(ascii: "\n") else { return 0 }
+        return tail.count - ((tail.lastIndex(of: UInt8(ascii: "\n")).map { $0 - tail.startIndex + 1 }) ?? 0)
     }
 }

@@ -14,6 +14,8 @@ public struct CollectorConfiguration: Sendable, Equatable {
     public var caFile: String?
     /// A connection whose ticking streams deliver nothing for this long is dropped and reopened.
     public var staleAfterSeconds: Int
+    /// A connection this old is replaced (make-before-break) before Binance's 24-hour cut.
+    public var renewAfterSeconds: Int
     /// Frames above this size are not decoded; they go whole to the rejected-frames file.
     public var maxFrameBytes: Int
     /// First reconnect delay; doubles per failure up to `reconnectMaxDelayMilliseconds`.
@@ -23,6 +25,8 @@ public struct CollectorConfiguration: Sendable, Equatable {
     public var subscribeIntervalMilliseconds: Int
     /// At most this many streams per connection; more are spread over several connections.
     public var streamsPerConnection: Int
+    /// Seconds allowed for TCP, TLS and the upgrade together before an attempt counts as failed.
+    public var connectTimeoutSeconds: Int
     /// Validity: ping after this many idle seconds, hang up after `hangupAfterSeconds`.
     public var pingAfterSeconds: Int
     public var hangupAfterSeconds: Int

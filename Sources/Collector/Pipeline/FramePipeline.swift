@@ -5,8 +5,8 @@ import Synchronization
 import WebSocketTransport
 
 /// The decoding stage: takes whole messages from the network thread, decodes them on its own
-/// serial Dispatch queue, sends records to the `RecordWriter`, and replies back to the
-/// connection that asked.
+/// serial Dispatch queue, drops events already written (`Deduplicator`), sends records to the
+/// `RecordWriter`, and replies back to the connection that asked.
 ///
 /// Hand-off from the network thread is one lock and, at most, one queue hop per burst: messages
 /// gather in an inbox that a single scheduled drain empties.
@@ -23,6 +23,11 @@ final class FramePipeline: Sendable {
         var drainScheduled = false
     }
 
+    /// Only touched on `queue`.
+    private final class QueueState: @unchecked Sendable {
+        var deduplicator = Deduplicator()
+    }
+
     private let decoder: FrameDecoder
     private let writer: RecordWriter
     private let stats: CollectorStats
@@ -30,6 +35,7 @@ final class FramePipeline: Sendable {
     private let release: @Sendable (Int) -> Void
     private let queue = DispatchQueue(label: "stream-collector.decode")
     private let inbox = Mutex(Inbox())
+    private let state = QueueState()
 
     init(decoder: FrameDecoder, writer: RecordWriter, stats: CollectorStats, logger: Logger, release: @escaping @Sendable (Int) -> Void) {
         self.decoder = decoder
@@ -49,6 +55,12 @@ final class FramePipeline: Sendable {
         if schedule { queue.async { self.drain() } }
     }
 
+    /// Queues records made by the collector itself (gaps, snapshots) behind every message
+    /// submitted so far, so they reach the files in order.
+    func submit(_ records: [Record]) {
+        queue.async { [writer] in writer.write(records) {} }
+    }
+
     /// Waits until every submitted message has been decoded and handed to the writer.
     func flush() {
         queue.sync {}
@@ -66,13 +78,21 @@ final class FramePipeline: Sendable {
         stats.framesReceived(batch.count)
         var records: [Record] = []
         var receivedBytes = 0
+        var duplicates = 0
         for (message, source) in batch {
             receivedBytes += message.payload.count
             let frame = InboundFrame(payload: message.payload, isBinary: message.isBinary,
                                      receivedAtMicros: message.receivedAtMicros, source: source.label)
             let outcome = decoder.decode(frame)
             if !outcome.records.isEmpty {
-                records.append(contentsOf: outcome.records)
+                for record in outcome.records {
+                    if let identity = record.identity,
+                       !state.deduplicator.admit(identity, atMicros: message.receivedAtMicros) {
+                        duplicates += 1
+                    } else {
+                        records.append(record)
+                    }
+                }
                 source.onData(message.receivedAtMicros)
             }
             for rejection in outcome.rejections {
@@ -83,6 +103,7 @@ final class FramePipeline: Sendable {
             }
             if let reply = outcome.reply { source.onReply(reply) }
         }
+        if duplicates > 0 { stats.duplicatesDropped(duplicates) }
         let release = self.release, bytes = receivedBytes
         writer.write(records) { release(bytes) }
     }

@@ -14,12 +14,16 @@ final class RecordWriter: @unchecked Sendable {
     private var timer: DispatchSourceTimer?
     private var closed = false
 
+    /// When an earlier run last wrote to the output directory (nil: it was empty).
+    let previousRunLastWriteMicros: Int64?
+
     init(configuration: StorageConfiguration, stats: CollectorStats, logger: Logger) throws(StorageError) {
         self.stats = stats
         self.logger = logger
         store = try RecordStore(configuration: configuration) { event in
             RecordWriter.log(event, logger: logger, stats: stats)
         }
+        previousRunLastWriteMicros = store.previousRunLastWriteMicros
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + .milliseconds(200), repeating: .milliseconds(200))
         timer.setEventHandler { [unowned self] in if !closed { store.tick() } }
@@ -61,9 +65,13 @@ final class RecordWriter: @unchecked Sendable {
             logger.error("writing stopped: \(reason); records are held in memory (up to output.buffer_bytes) and retried", metadata: ["path": "\(path)"])
         case .writeRecovered:
             logger.notice("writing resumed; buffered records written in order")
-        case .droppedOldest(let records, let bytes):
+        case .droppedOldest(let records, let bytes, let firstOfEpisode):
             stats.dropped(records)
-            logger.error("buffer full while the disk refuses writes: dropped the oldest \(records) records (\(bytes) bytes)")
+            guard firstOfEpisode else { return }
+            logger.error("buffer full while the disk refuses writes: dropping the oldest records (\(records) records, \(bytes) bytes so far); a collector.gap record will mark what was dropped")
+        case .gapRecorded(let gap):
+            stats.gap(seconds: Double(gap.toMicros - gap.fromMicros) / 1e6)
+            logger.warning("recorded a \(gap.reason.rawValue) gap of \(gap.droppedRecords ?? 0) \(gap.family) records in the files")
         }
     }
 }

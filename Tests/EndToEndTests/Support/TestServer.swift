@@ -11,10 +11,14 @@ struct TestServer {
 
     var port: Int { server.port }
 
-    /// - Parameter wrap: puts a handler in front of the hub (to inject replies).
-    static func start(tls certificates: TestCertificates? = nil,
+    /// - Parameters:
+    ///   - lifetime: the hub closes each connection this long after it connected (the 24 h cut).
+    ///   - admit: decides per TCP connection whether to serve, refuse, stall or reject it.
+    ///   - wrap: puts a handler in front of the hub (to inject replies).
+    static func start(tls certificates: TestCertificates? = nil, lifetime: TimeAmount? = nil,
+                      admit: @escaping @Sendable () -> Admission = { .accept },
                       wrap: (MarketHub) -> any WebSocketServerHandler = { $0 }) async throws -> TestServer {
-        let hub = MarketHub()
+        let hub = MarketHub(connectionLifetime: lifetime)
         var securing: (@Sendable (Channel) -> EventLoopFuture<Void>)?
         if let certificates {
             let configuration = TLSConfiguration.makeServerConfiguration(
@@ -27,15 +31,18 @@ struct TestServer {
                 }
             }
         }
-        let server = try await WebSocketServer.start(host: "127.0.0.1", port: 0, handler: wrap(hub), securing: securing)
+        let server = try await WebSocketServer.start(host: "127.0.0.1", port: 0, handler: wrap(hub), securing: securing, admit: admit)
         return TestServer(hub: hub, server: server)
     }
 
-    /// Waits until one connection has subscribed to all of `streams`, and returns it.
-    func subscriber(to streams: [String], within seconds: Double = 15) async throws -> ServerConnection {
+    /// Waits until one connection (other than `previous`) has subscribed to all of `streams`,
+    /// and returns it.
+    func subscriber(to streams: [String], otherThan previous: ServerConnection? = nil, within seconds: Double = 15) async throws -> ServerConnection {
         var found: ServerConnection?
         try await eventually("a connection subscribed to \(streams)", within: seconds) {
-            found = hub.connections.first { entry in streams.allSatisfy(entry.session.isSubscribed) }?.connection
+            found = hub.connections.first { entry in
+                entry.connection != previous && streams.allSatisfy(entry.session.isSubscribed)
+            }?.connection
             return found != nil
         }
         return found!

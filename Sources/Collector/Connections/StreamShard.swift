@@ -1,0 +1,367 @@
+import Dispatch
+import Foundation
+import Logging
+import MarketDecoding
+import Synchronization
+import WebSocketTransport
+
+/// One shard of streams (at most `streams_per_connection`) kept covered by WebSocket connections,
+/// forever, with every second it could not see marked in the files.
+///
+/// Lifecycle: connect (spaced by the process-wide `AttemptThrottle`) → SUBSCRIBE in batches paced
+/// by `subscribeInterval`, each reply matched to its request by id → live (all answered, data
+/// flowing) → on any close, failure or silence, reconnect after a capped, jittered, exponential
+/// backoff with the same full URL. The backoff resets only once a connection has been live for a
+/// while.
+///
+/// Make-before-break: when the live connection reaches `renewAfterSeconds`, a replacement is
+/// opened and subscribed; the old one is closed only once the replacement is live. Events seen on
+/// both are written once (the `FramePipeline` deduplicates).
+///
+/// Gaps: when the shard loses its live connection without a live replacement, an outage starts at
+/// the last moment the old connection is known to have seen everything. When a connection is live
+/// again, a `collector.gap` record per stream family goes to the files and `afterGap` runs (the
+/// collector fetches a REST snapshot). An outage still open when the collector stops is recorded
+/// up to the stop; one found at start-up (the collector was not running) is recorded like any other.
+///
+/// All state lives on `queue`; the `WebSocketDelegate` methods only hop onto it.
+final class StreamShard: WebSocketDelegate, @unchecked Sendable {
+    struct Settings: Sendable {
+        var staleAfterSeconds: Int
+        var subscribeIntervalMilliseconds: Int
+        var reconnectInitialDelayMilliseconds: Int
+        var reconnectMaxDelayMilliseconds: Int
+        var renewAfterSeconds: Int
+        /// Streams per SUBSCRIBE request.
+        var batchSize = 50
+        /// How long a connection must be live before it counts as good (backoff reset).
+        var healthyAfterSeconds = 5
+        /// How often liveness, renewal and the watchdog are checked.
+        var tickMilliseconds = 250
+    }
+
+    /// Since when the shard's streams have been uncovered, and why.
+    private struct Outage {
+        let sinceMicros: Int64
+        let reason: Gap.Reason
+        let detail: String
+    }
+
+    /// Streams pushed only on change (may be silent for days): the watchdog ignores them.
+    static let sparseStreams: Set<String> = ["!contractInfo"]
+
+    let label: String
+    let streams: [String]
+    private let target: WebSocketTarget
+    private let settings: Settings
+    private let loop: NetworkLoop
+    private let pipeline: FramePipeline
+    private let throttle: AttemptThrottle
+    private let stats: CollectorStats
+    private let logger: Logger
+    private let afterGap: @Sendable () -> Void
+    private let queue: DispatchQueue
+    private let ticking: Bool
+    /// Read on the network thread for every message; written on `queue`.
+    private let sources = Mutex<[ConnectionID: FramePipeline.Source]>([:])
+
+    private var backoff: Backoff
+    private var sessions: [ConnectionID: ShardSession] = [:]
+    private var primary: ConnectionID?
+    private var replacement: ConnectionID?
+    private var scheduled = Set<ShardSession.Role>()
+    private var outage: Outage?
+    private var renewalNotBeforeMicros: Int64 = 0
+    private var nextRequestID: Int64 = 1
+    private var timer: DispatchSourceTimer?
+    private var stopped = false
+
+    /// - Parameter downSinceMicros: when an earlier run last wrote; the outage until this run's
+    ///   first live connection is recorded as a `collector-down` gap.
+    init(label: String, streams: [String], target: WebSocketTarget, settings: Settings, loop: NetworkLoop,
+         pipeline: FramePipeline, throttle: AttemptThrottle, stats: CollectorStats, logger: Logger,
+         downSinceMicros: Int64?, afterGap: @escaping @Sendable () -> Void) {
+        self.label = label
+        self.streams = streams
+        self.target = target
+        self.settings = settings
+        self.loop = loop
+        self.pipeline = pipeline
+        self.throttle = throttle
+        self.stats = stats
+        self.afterGap = afterGap
+        var logger = logger
+        logger[metadataKey: "connection"] = "\(label)"
+        self.logger = logger
+        queue = DispatchQueue(label: "stream-collector.\(label)")
+        ticking = streams.contains { !Self.sparseStreams.contains($0) }
+        backoff = Backoff(initialMilliseconds: settings.reconnectInitialDelayMilliseconds,
+                          maximumMilliseconds: settings.reconnectMaxDelayMilliseconds)
+        outage = downSinceMicros.map {
+            Outage(sinceMicros: $0, reason: .collectorDown, detail: "the collector was not running (last write of the previous run until this run's first live connection)")
+        }
+    }
+
+    func start() {
+        queue.async { [self] in
+            let timer = DispatchSource.makeTimerSource(queue: queue)
+            let interval = DispatchTimeInterval.milliseconds(settings.tickMilliseconds)
+            timer.schedule(deadline: .now() + interval, repeating: interval)
+            timer.setEventHandler { [unowned self] in tick() }
+            timer.resume()
+            self.timer = timer
+            scheduleConnect(.primary, afterMilliseconds: 0)
+        }
+    }
+
+    /// Stops reconnecting and records an outage still open; the network loop closes the sockets
+    /// itself when it stops. Gap records are queued on the pipeline before this returns.
+    func stop() {
+        queue.sync {
+            stopped = true
+            timer?.cancel()
+            timer = nil
+            if let outage {
+                recordGap(outage, untilMicros: WallClock.nowMicroseconds(), stillOpen: true)
+                self.outage = nil
+            }
+        }
+    }
+
+    // MARK: - WebSocketDelegate (network thread)
+
+    func webSocketDidOpen(_ connection: ConnectionID) {
+        queue.async { [self] in opened(connection) }
+    }
+
+    func webSocket(_ connection: ConnectionID, didReceive message: ReceivedMessage) {
+        let source = sources.withLock { $0[connection] } ?? FramePipeline.Source(label: label, onReply: { _ in }, onData: { _ in })
+        pipeline.submit(message, from: source)
+    }
+
+    func webSocket(_ connection: ConnectionID, didClose reason: CloseReason) {
+        queue.async { [self] in closed(connection, reason) }
+    }
+
+    // MARK: - Connecting and subscribing (queue)
+
+    /// Schedules an attempt for `role`; returns the real delay in ms (the throttle may add to it).
+    @discardableResult
+    private func scheduleConnect(_ role: ShardSession.Role, afterMilliseconds delay: Int) -> Int {
+        scheduled.insert(role)
+        let now = DispatchTime.now()
+        let slot = throttle.reserve(notBefore: now + .milliseconds(delay))
+        queue.asyncAfter(deadline: slot) { [self] in
+            scheduled.remove(role)
+            guard !stopped else { return }
+            switch role {
+            case .primary: guard primary == nil else { return }
+            case .replacement: guard replacement == nil, primary != nil else { return }
+            case .retiring: return
+            }
+            let id = loop.open(target, delegate: self)
+            let session = ShardSession(id: id, role: role, attemptedAtMicros: WallClock.nowMicroseconds())
+            sessions[id] = session
+            let activity = session.activity
+            sources.withLock {
+                $0[id] = FramePipeline.Source(
+                    label: label,
+                    onReply: { [weak self] reply in
+                        guard let self else { return }
+                        queue.async { self.handle(reply, on: id) }
+                    },
+                    onData: { micros in activity.noteData(atMicros: micros) })
+            }
+            if role == .primary { primary = id } else { replacement = id }
+            logger.debug("connecting to \(target) (\(role))")
+        }
+        return Int((slot.uptimeNanoseconds - now.uptimeNanoseconds) / 1_000_000)
+    }
+
+    private func opened(_ id: ConnectionID) {
+        guard !stopped, sessions[id] != nil else { return }
+        let batches = stride(from: 0, to: streams.count, by: settings.batchSize).map {
+            Array(streams[$0..<min($0 + settings.batchSize, streams.count)])
+        }
+        sessions[id]?.openedAtMicros = WallClock.nowMicroseconds()
+        sessions[id]?.requestsToSend = batches.count
+        logger.info("connected to \(target)\(sessions[id]?.role == .replacement ? " (replacement)" : ""); subscribing \(streams.count) streams")
+        sendSubscriptions(batches[...], on: id)
+    }
+
+    private func sendSubscriptions(_ batches: ArraySlice<[String]>, on id: ConnectionID) {
+        guard !stopped, sessions[id] != nil, let batch = batches.first else { return }
+        let request = SubscriptionRequest(id: nextRequestID, method: .subscribe, params: batch)
+        nextRequestID += 1
+        sessions[id]?.pending[request.id] = request
+        sessions[id]?.requestsToSend -= 1
+        loop.send(text: request.json, on: id)
+        let rest = batches.dropFirst()
+        guard !rest.isEmpty else { return }
+        queue.asyncAfter(deadline: .now() + .milliseconds(settings.subscribeIntervalMilliseconds)) { [self] in
+            sendSubscriptions(rest, on: id)
+        }
+    }
+
+    private func handle(_ reply: ControlReply, on id: ConnectionID) {
+        guard var session = sessions[id] else { return }
+        guard let requestID = reply.id, let request = session.pending.removeValue(forKey: requestID) else {
+            logger.warning("reply that matches no request: \(reply)")
+            return
+        }
+        switch reply {
+        case .result:
+            if request.method == .subscribe { session.acknowledged.formUnion(request.params) }
+        case .error(_, let code, let message):
+            session.refused.formUnion(request.params)
+            stats.subscriptionError()
+            logger.error("server refused \(request.summary): code \(code.map(String.init) ?? "none"): \(message)")
+        }
+        if session.pending.isEmpty, session.requestsToSend == 0, session.answeredAllAtMicros == nil {
+            session.answeredAllAtMicros = WallClock.nowMicroseconds()
+            if session.refused.isEmpty {
+                logger.info("all \(streams.count) subscriptions acknowledged")
+            } else {
+                logger.error("\(session.refused.count) of \(streams.count) subscriptions refused; they are retried on the next reconnect")
+            }
+        }
+        sessions[id] = session
+    }
+
+    // MARK: - Liveness, renewal, watchdog (queue, every tick)
+
+    private func tick() {
+        guard !stopped else { return }
+        let now = WallClock.nowMicroseconds()
+        for id in Array(sessions.keys) { updateLiveness(id) }
+        if let id = replacement, sessions[id]?.liveSinceMicros != nil { promoteReplacement() }
+        if let id = replacement, let session = sessions[id], session.liveSinceMicros == nil,
+           now - session.attemptedAtMicros >= Int64(max(settings.staleAfterSeconds, 15)) * 1_000_000 {
+            logger.warning("the replacement connection did not go live in time; keeping the current one and retrying the renewal later")
+            retire(id, reason: "replacement too slow")
+            replacement = nil
+            renewalNotBeforeMicros = now + Int64(settings.staleAfterSeconds) * 1_000_000
+        }
+        guard let id = primary, let session = sessions[id] else { return }
+        if let liveSince = session.liveSinceMicros {
+            if let outage {
+                self.outage = nil
+                recordGap(outage, untilMicros: liveSince, stillOpen: false)
+            }
+            if now - liveSince >= Int64(settings.healthyAfterSeconds) * 1_000_000 { backoff.reset() }
+            if replacement == nil, !scheduled.contains(.replacement), now >= renewalNotBeforeMicros,
+               let openedAt = session.openedAtMicros, now - openedAt >= Int64(settings.renewAfterSeconds) * 1_000_000 {
+                logger.info("connection is \((now - openedAt) / 1_000_000) s old (renew_after_seconds): opening its replacement before closing it")
+                scheduleConnect(.replacement, afterMilliseconds: 0)
+            }
+        }
+        checkSilence(session, now: now)
+    }
+
+    private func updateLiveness(_ id: ConnectionID) {
+        guard let session = sessions[id], session.liveSinceMicros == nil, let answered = session.answeredAllAtMicros else { return }
+        let firstData = session.activity.firstDataMicros
+        if ticking && firstData == 0 { return }
+        sessions[id]?.liveSinceMicros = max(answered, firstData)
+    }
+
+    private func promoteReplacement() {
+        guard let next = replacement else { return }
+        if let old = primary {
+            let age = sessions[old]?.openedAtMicros.map { (WallClock.nowMicroseconds() - $0) / 1_000_000 } ?? 0
+            logger.info("replacement is live; closing the connection opened \(age) s ago")
+            retire(old, reason: "renewed")
+            stats.renewed()
+        }
+        sessions[next]?.role = .primary
+        primary = next
+        replacement = nil
+    }
+
+    /// The watchdog: a primary whose ticking streams are silent for `staleAfterSeconds` is dropped.
+    private func checkSilence(_ session: ShardSession, now: Int64) {
+        guard ticking, let openedAt = session.openedAtMicros else { return }
+        let lastData = session.activity.lastDataMicros
+        guard now - max(lastData, openedAt) >= Int64(settings.staleAfterSeconds) * 1_000_000 else { return }
+        let kind: String
+        if lastData == 0 && session.answeredAllAtMicros != nil && session.refused.isEmpty {
+            kind = "acknowledged-but-silent"
+            logger.error("all subscriptions were acknowledged but no data arrived in \(settings.staleAfterSeconds) s; is the endpoint missing its route (e.g. /market)? reconnecting")
+        } else {
+            kind = "stale"
+            logger.warning("no data for \(settings.staleAfterSeconds) s (stale_after_seconds); closing and reconnecting")
+        }
+        retire(session.id, reason: kind)
+        primaryEnded(session, kind: kind, detail: "no data for \(settings.staleAfterSeconds) s (\(kind))")
+    }
+
+    // MARK: - Endings (queue)
+
+    private func closed(_ id: ConnectionID, _ reason: CloseReason) {
+        sources.withLock { $0[id] = nil }
+        guard let session = sessions.removeValue(forKey: id), !stopped else { return }
+        switch session.role {
+        case .retiring:
+            break
+        case .replacement:
+            replacement = nil
+            renewalNotBeforeMicros = WallClock.nowMicroseconds() + Int64(settings.staleAfterSeconds) * 1_000_000
+            logger.warning("replacement connection: \(reason); keeping the current one and retrying the renewal later")
+        case .primary:
+            primaryEnded(session, kind: Self.kind(of: reason), detail: reason.description)
+        }
+    }
+
+    /// Closes a session on purpose; its `didClose` is then ignored.
+    private func retire(_ id: ConnectionID, reason: String) {
+        sessions[id]?.role = .retiring
+        loop.close(id, code: 1000, reason: reason)
+    }
+
+    /// The primary is gone: start an outage if it was live, then continue on the replacement or
+    /// reconnect after the backoff.
+    private func primaryEnded(_ session: ShardSession, kind: String, detail: String) {
+        primary = nil
+        stats.reconnect(kind)
+        if outage == nil, session.liveSinceMicros != nil {
+            let since = session.coveredUntil(nowMicros: WallClock.nowMicroseconds(), ticking: ticking)
+            outage = Outage(sinceMicros: since, reason: .connectionLost, detail: detail)
+        }
+        if let next = replacement {
+            sessions[next]?.role = .primary
+            primary = next
+            replacement = nil
+            logger.warning("\(detail); continuing on the replacement connection")
+        } else {
+            let delay = scheduleConnect(.primary, afterMilliseconds: backoff.nextDelayMilliseconds())
+            logger.warning("\(detail); reconnecting in \(delay) ms (attempt \(backoff.failures))")
+        }
+    }
+
+    /// Writes one `collector.gap` per stream family of the shard, unless the outage was covered.
+    private func recordGap(_ outage: Outage, untilMicros until: Int64, stillOpen: Bool) {
+        guard until > outage.sinceMicros else { return }
+        let now = WallClock.nowMicroseconds()
+        let detail = stillOpen ? "\(outage.detail); the collector stopped before the streams were back" : outage.detail
+        var byFamily: [StreamFamily: [String]] = [:]
+        for stream in streams { byFamily[StreamFamily.of(stream: stream), default: []].append(stream) }
+        let records = byFamily.sorted { $0.key.name < $1.key.name }.map { family, names in
+            Gap(family: family, streams: names, fromMicros: outage.sinceMicros, toMicros: until,
+                reason: outage.reason, detail: detail, source: label).record(writtenAtMicros: now)
+        }
+        pipeline.submit(records)
+        let seconds = Double(until - outage.sinceMicros) / 1e6
+        stats.gap(seconds: seconds)
+        logger.warning("recorded a gap of \(String(format: "%.3f", seconds)) s in \(streams.count) streams (\(outage.reason.rawValue): \(detail))")
+        if !stillOpen { afterGap() }
+    }
+
+    private static func kind(of reason: CloseReason) -> String {
+        switch reason {
+        case .failedToConnect: "connect-failed"
+        case .closedByServer(let code, _): "server-close-\(code.map(String.init) ?? "none")"
+        case .connectionLost: "connection-lost"
+        case .closedByClient: "closed-by-collector"
+        }
+    }
+}

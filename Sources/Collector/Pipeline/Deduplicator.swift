@@ -1,0 +1,46 @@
+import MarketDecoding
+
+/// Remembers the identities of recently written events so that an event delivered twice — by
+/// the old and the new connection while a renewal overlaps, or by a server that repeats itself —
+/// is written once.
+///
+/// Memory is bounded twice over: identities older than `windowMicros` (by receive time) are
+/// forgotten, and so are the oldest beyond `capacity`. An overlap lasts seconds, so a window of a
+/// minute is ample. Not thread-safe: used on the decode queue only.
+struct Deduplicator {
+    let windowMicros: Int64
+    let capacity: Int
+    private var seen = Set<EventIdentity>()
+    private var order: [(identity: EventIdentity, atMicros: Int64)] = []
+    private var head = 0
+
+    init(windowMicros: Int64 = 60_000_000, capacity: Int = 100_000) {
+        self.windowMicros = windowMicros
+        self.capacity = capacity
+    }
+
+    /// Identities remembered now.
+    var count: Int { seen.count }
+
+    /// True the first time `identity` is offered within the window; false for a repeat.
+    mutating func admit(_ identity: EventIdentity, atMicros now: Int64) -> Bool {
+        forget(before: now - windowMicros)
+        guard seen.insert(identity).inserted else { return false }
+        order.append((identity, now))
+        if seen.count > capacity { forgetOldest() }
+        return true
+    }
+
+    private mutating func forget(before cutoff: Int64) {
+        while head < order.count, order[head].atMicros < cutoff { forgetOldest() }
+    }
+
+    private mutating func forgetOldest() {
+        seen.remove(order[head].identity)
+        head += 1
+        if head >= 4096, head * 2 >= order.count {
+            order.removeFirst(head)
+            head = 0
+        }
+    }
+}
