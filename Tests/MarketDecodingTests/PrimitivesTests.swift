@@ -58,3 +58,22 @@ import Testing
         #expect(tape.root["e"]?.string == "café 🚀")
     }
 }
+
+@Suite struct GapRecordTests {
+    @Test func aGapIsOneLineNamingItsStreamsTimesAndCause() throws {
+        let gap = Gap(family: .assetIndex, streams: ["!assetIndex@arr", "adausd@assetIndex"],
+                      fromMicros: 1_795_268_300_000_000, toMicros: 1_795_268_312_345_678, reason: .connectionLost,
+                      detail: "closed by the server with 1001 \"going away\"", source: "market-1")
+        let record = gap.record(writtenAtMicros: 1_795_268_312_400_000)
+        #expect(record.family == .assetIndex)
+        #expect(record.identity == nil)
+        #expect(String(decoding: record.line, as: UTF8.self) == #"{"type":"collector.gap","recvTime":"2026-11-21T13:38:32.400000Z","from":"2026-11-21T13:38:20.000000Z","to":"2026-11-21T13:38:32.345678Z","fromMs":1795268300000,"toMs":1795268312346,"seconds":12.345,"reason":"connection-lost","detail":"closed by the server with 1001 \"going away\"","source":"market-1","streams":["!assetIndex@arr","adausd@assetIndex"]}"# + "\n")
+    }
+
+    @Test func streamNamesMapToTheirFamilies() {
+        #expect(StreamFamily.of(stream: "!assetIndex@arr") == .assetIndex)
+        #expect(StreamFamily.of(stream: "adausd@assetIndex") == .assetIndex)
+        #expect(StreamFamily.of(stream: "!contractInfo") == .contractInfo)
+        #expect(StreamFamily.of(stream: "btcusdt@markPrice") == .otherEvents)
+    }
+}

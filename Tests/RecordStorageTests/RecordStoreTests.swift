@@ -150,4 +150,34 @@ import Testing
         failing.close()
         #expect(try dataNumbers(files()) == [2, 3])
     }
+
+    @Test func anOverflowingBufferDropsTheOldestAndMarksThemWithAGapRecordFirst() throws {
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: "\(root)/asset-index", contents: Data())
+        var events: [StorageEvent] = []
+        let lineBytes = record(100, at: hour13).line.count
+        let store = try RecordStore(configuration: StorageConfiguration(directory: root, bufferBytes: 65_536)) { events.append($0) }
+        let total = 65_536 / lineBytes + 50
+        for n in 0..<total {
+            store.append([Record(family: .assetIndex, receivedAtMicros: hour13 + Int64(n), line: record(100 + n, at: hour13).line,
+                                 identity: EventIdentity(stream: "!assetIndex@arr", symbol: "ADAUSD", eventTime: Int64(n)))],
+                         nowMicros: hour13 + Int64(n))
+        }
+        #expect(store.bufferedBytes <= 65_536)
+        #expect(events.filter { if case .droppedOldest(_, _, true) = $0 { true } else { false } }.count == 1, "logged once per episode")
+        try FileManager.default.removeItem(atPath: "\(root)/asset-index")
+        store.tick(nowMicros: hour13 + 10_000_000)
+        store.close()
+        let all = try files().flatMap { try lines($0) }.filter { !$0.isEmpty && !$0.contains("collector.file") }
+        let gap = try #require(all.first.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        #expect(gap["type"] as? String == "collector.gap")
+        #expect(gap["reason"] as? String == "buffer-overflow")
+        #expect(gap["streams"] as? [String] == ["!assetIndex@arr"])
+        let kept = try dataNumbers(files())
+        let dropped = try #require(gap["droppedRecords"] as? Int)
+        #expect(dropped > 0 && dropped + kept.count == total, "every record is either written or counted in the gap")
+        #expect(kept == Array((100 + dropped)..<(100 + total)), "the newest survive, in order")
+        #expect(gap["from"] as? String == "2026-11-21T13:38:20.000000Z")
+        #expect(events.contains { if case .gapRecorded = $0 { true } else { false } })
+    }
 }
