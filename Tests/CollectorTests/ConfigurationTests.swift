@@ -59,9 +59,12 @@ import Testing
         }
     }
 
-    @Test func streamNamesWithPathOrControlCharactersAreRefused() {
+    @Test func streamNamesAndSymbolsWithPathOrControlCharactersAreRefused() {
         for bad in ["a/b", "..", "x\u{0}y", "tab\tname", String(repeating: "a", count: 101)] {
             #expect(throws: ConfigurationError.self) { try ConfigurationLoader.parse(yaml: #"{"streams": ["\#(bad.replacingOccurrences(of: "\u{0}", with: "\\u0000").replacingOccurrences(of: "\t", with: "\\t"))"]}"#) }
+        }
+        for bad in ["../adausd", "a/b", "ada.usd", "", String(repeating: "a", count: 41)] {
+            #expect(throws: ConfigurationError.self) { try ConfigurationLoader.parse(yaml: #"{"symbols": ["\#(bad)"]}"#) }
         }
     }
 

@@ -134,6 +134,9 @@ import Testing
             connection.send(frame: .text, payload: [0x22, 0xFF, 0x22])
             connection.sendFragmented(text: Array(#"{"stream":"!assetIndex@arr","data":\#(fragmented)}"#.utf8), pieces: 300)
             connection.send(text: #"{"error":{"code":2,"msg":"Invalid request: unsolicited"},"id":999}"#)
+            // Wire values that would be unsafe in a path: they stay values inside records.
+            connection.send(text: #"{"stream":"../../../escaped\u0000","data":{"e":"../../x","E":5,"s":"/etc/passwd"}}"#)
+            connection.send(text: #"{"stream":"..\/..\/escaped","data":[{"e":"assetIndexUpdate","E":6,"s":"../../ESCAPED","i":"1"}]}"#)
         }
         #expect(result.gaps.isEmpty, "the connection was never dropped: \(result)")
         #expect(result.duplicated.isEmpty, "\(result)")
@@ -144,5 +147,12 @@ import Testing
         #expect((rejected.first?["payload"] as? String)?.utf8.count == fiveMegabytes.utf8.count)
         #expect(try files.lines("asset-index").contains { $0.contains(#""symbol":"FRAGUSD""#) })
         #expect(daemon.log.contains("reply that matches no request"))
+        let written = Set(try FileManager.default.contentsOfDirectory(atPath: daemon.folder.path))
+        #expect(written == ["config.yaml", "data", "stderr.log"], "nothing outside the data directory")
+        #expect(files.allFiles.allSatisfy { path in
+            ["asset-index/", "contract-info/", "other-events/", "rejected/"].contains { path.hasPrefix($0) } && !path.contains("..")
+        }, "\(files.allFiles)")
+        #expect(try files.lines("other-events").contains { $0.contains(#""stream":"../../../escaped\u0000""#) })
+        #expect(try files.lines("asset-index").contains { $0.contains(#""symbol":"../../ESCAPED""#) })
     }
 }

@@ -15,9 +15,14 @@ final class DaemonProcess: @unchecked Sendable {
         return testBinary.deletingLastPathComponent().appendingPathComponent("stream-collector").path
     }
 
-    /// Starts `stream-collector run` with `configuration` (YAML) plus the data directory.
-    init(configuration: String, environment: [String: String] = [:]) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("collector-\(UUID().uuidString)")
+    private var ownsFolder = true
+
+    /// Starts `stream-collector run` with `configuration` (YAML) plus the data directory, in a
+    /// new folder, or in `previous`'s folder (a restart on the same files, which then belong to
+    /// the new process and are removed with it).
+    init(configuration: String, environment: [String: String] = [:], restarting previous: DaemonProcess? = nil) throws {
+        folder = previous?.folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("collector-\(UUID().uuidString)")
+        previous?.ownsFolder = false
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         dataDirectory = folder.appendingPathComponent("data").path
         logPath = folder.appendingPathComponent("stderr.log").path
@@ -27,12 +32,14 @@ final class DaemonProcess: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw HarnessError("\(Self.binary) is missing: build it first (scripts/test does `swift build` before `swift test`)")
         }
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["run", "--config", configPath]
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("STREAM_COLLECTOR_") }
             .merging(environment) { $1 }
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        try log.seekToEnd()
+        process.standardError = log
         process.standardOutput = FileHandle.nullDevice
         try process.run()
     }
@@ -55,9 +62,15 @@ final class DaemonProcess: @unchecked Sendable {
         return (process.terminationStatus, Date().timeIntervalSince(start))
     }
 
+    /// Sends SIGKILL (no chance to flush or close anything) and waits for the exit.
+    func crash() async throws {
+        kill(process.processIdentifier, SIGKILL)
+        try await eventually("the daemon to die") { !process.isRunning }
+    }
+
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        try? FileManager.default.removeItem(at: folder)
+        if ownsFolder { try? FileManager.default.removeItem(at: folder) }
     }
 }
 

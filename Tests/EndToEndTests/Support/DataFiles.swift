@@ -11,13 +11,16 @@ struct DataFiles {
         return all.filter { $0.hasSuffix(".ndjson") }.sorted().map { "\(base)/\($0)" }
     }
 
-    /// All data lines (header records excluded) of `family`, in file order.
-    func lines(_ family: String) throws -> [String] {
+    /// All data lines (header records excluded) of `family`, in file order. With
+    /// `skippingTornTails`, a file may end in an unterminated fragment (what a crash leaves),
+    /// which is skipped as readers do; otherwise that is an error.
+    func lines(_ family: String, skippingTornTails: Bool = false) throws -> [String] {
         try paths(family).flatMap { path -> [String] in
             let text = try String(contentsOfFile: path, encoding: .utf8)
             var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            guard lines.last == "" else { throw HarnessError("\(path) does not end with a newline") }
+            guard lines.last == "" || skippingTornTails else { throw HarnessError("\(path) does not end with a newline") }
             lines.removeLast()
+            if lines.isEmpty && skippingTornTails { return [] }
             guard let header = lines.first, header.hasPrefix(#"{"type":"collector.file""#) else {
                 throw HarnessError("\(path) does not begin with a collector.file header")
             }
@@ -25,8 +28,8 @@ struct DataFiles {
         }
     }
 
-    func objects(_ family: String) throws -> [[String: Any]] {
-        try lines(family).map { line in
+    func objects(_ family: String, skippingTornTails: Bool = false) throws -> [[String: Any]] {
+        try lines(family, skippingTornTails: skippingTornTails).map { line in
             guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
                 throw HarnessError("not a JSON object: \(line)")
             }

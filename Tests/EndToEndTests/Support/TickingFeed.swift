@@ -70,7 +70,8 @@ struct Completeness: CustomStringConvertible {
                 break
             }
         }
-        for event in sent {
+        // Events published before the collector's first subscription are nobody's loss.
+        for event in sent.drop(while: { $0.recipients == 0 }) {
             if event.recipients == 0 { unsent += 1 }
             guard written[event.eventTime] == nil else { continue }
             let marked = gaps.contains { event.eventTime >= $0.fromMs - slackMs && event.eventTime <= $0.toMs + slackMs }

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+/// `kill -9` at arbitrary moments, then restart on the same files.
+@Suite(.serialized) struct CrashTests {
+    @Test func killedMidStreamEveryFileStaysReadableAndTheDowntimeIsMarked() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let configuration = FaultInjectionTests.configuration(port: server.port)
+        let feed = TickingFeed(hub: server.hub, interval: .milliseconds(2))
+        var daemon = try DaemonProcess(configuration: configuration)
+        let crashes = 3
+        for _ in 0..<crashes {
+            let connection = try await server.subscriber(to: FaultInjectionTests.streams)
+            try await Task.sleep(for: .milliseconds(Int.random(in: 700...1500)))
+            try await daemon.crash()
+            try await eventually("the server to see the connection go") { !server.hub.connections.contains { $0.connection == connection } }
+            daemon = try DaemonProcess(configuration: configuration, restarting: daemon)
+        }
+        _ = try await server.subscriber(to: FaultInjectionTests.streams)
+        try await Task.sleep(for: .milliseconds(500))
+        let sent = feed.stop()
+        let files = DataFiles(directory: daemon.dataDirectory)
+        let last = try #require(sent.last)
+        try await eventually("the last event on disk") {
+            (try? files.lines("asset-index", skippingTornTails: true).contains { $0.contains(#""eventTime":\#(last.eventTime)"#) }) == true
+        }
+        let stopped = try await daemon.terminate()
+        #expect(stopped.status == 0)
+
+        // Every line of every file is a whole JSON object, except at most a torn last fragment.
+        var tornFiles = 0
+        for family in ["asset-index", "contract-info", "other-events", "rejected"] {
+            for path in files.paths(family) {
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+                if bytes.last != UInt8(ascii: "\n") { tornFiles += 1 }
+            }
+            _ = try files.objects(family, skippingTornTails: true)
+        }
+        #expect(tornFiles <= crashes)
+        let result = try Completeness(files: files, sent: sent)
+        #expect(result.duplicated.isEmpty, "\(result)")
+        #expect(result.lostUnmarked.isEmpty, "\(result)")
+        #expect(result.gaps.filter { $0.reason == "collector-down" }.count == crashes, "\(result)")
+        #expect(result.written.count > sent.count / 2, "\(result)")
+    }
+}
