@@ -16,15 +16,16 @@ public final class CollectorService: Sendable {
     private let writer: RecordWriter
     private let pipeline: FramePipeline
     private let shards: [StreamShard]
+    private let snapshots: AssetIndexSnapshots?
 
     public init(configuration: CollectorConfiguration, logger: Logger) throws(CollectorError) {
         self.configuration = configuration
         self.logger = logger
         let stats = CollectorStats()
         self.stats = stats
-        let target: WebSocketTarget
+        let target: NetworkTarget
         do {
-            target = try WebSocketTarget(url: configuration.endpoint + "/stream")
+            target = try NetworkTarget(url: configuration.endpoint + "/stream", accepting: NetworkTarget.Scheme.webSocket)
         } catch {
             throw .invalidEndpoint(error.description)
         }
@@ -55,13 +56,25 @@ public final class CollectorService: Sendable {
             renewAfterSeconds: configuration.renewAfterSeconds)
         let throttle = AttemptThrottle(minimumSpacingMilliseconds: 1000)
         let streams = configuration.allStreams
+        if let rest = configuration.restEndpoint {
+            do {
+                snapshots = AssetIndexSnapshots(base: try NetworkTarget(url: rest, accepting: NetworkTarget.Scheme.web), loop: loop,
+                                                pipeline: pipeline, stats: stats, logger: logger, maximumBodyBytes: 16 << 20)
+            } catch {
+                throw .invalidEndpoint(error.description)
+            }
+        } else {
+            snapshots = nil
+        }
+        let snapshots = self.snapshots
         let downSince = writer.previousRunLastWriteMicros
         shards = stride(from: 0, to: streams.count, by: configuration.streamsPerConnection).enumerated().map { index, start in
-            StreamShard(label: "market-\(index + 1)",
-                        streams: Array(streams[start..<min(start + configuration.streamsPerConnection, streams.count)]),
-                        target: target, settings: settings, loop: loop, pipeline: pipeline,
-                        throttle: throttle, stats: stats, logger: logger, downSinceMicros: downSince,
-                        afterGap: {})
+            let shardStreams = Array(streams[start..<min(start + configuration.streamsPerConnection, streams.count)])
+            let carriesAssetIndex = shardStreams.contains { StreamFamily.of(stream: $0) == .assetIndex }
+            return StreamShard(label: "market-\(index + 1)", streams: shardStreams,
+                               target: target, settings: settings, loop: loop, pipeline: pipeline,
+                               throttle: throttle, stats: stats, logger: logger, downSinceMicros: downSince,
+                               afterGap: { if carriesAssetIndex { snapshots?.request() } })
         }
     }
 
@@ -77,6 +90,7 @@ public final class CollectorService: Sendable {
 
     public func stop() {
         for shard in shards { shard.stop() }
+        snapshots?.stop()
         loop.stop()
         pipeline.flush()
         writer.close()

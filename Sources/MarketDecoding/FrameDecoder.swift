@@ -186,7 +186,7 @@ public struct FrameDecoder: Sendable {
 
     // MARK: - Rejections
 
-    private func reject(_ frame: InboundFrame, _ reason: RejectionReason, _ detail: String, part: JSONValue? = nil, into outcome: inout FrameOutcome) {
+    func reject(_ frame: InboundFrame, _ reason: RejectionReason, _ detail: String, part: JSONValue? = nil, into outcome: inout FrameOutcome) {
         let payload = part.map { Array($0.rawBytes) } ?? frame.payload
         var line = JSONLineBuilder(capacity: payload.count + 256)
         line.string("type", "collector.rejected")

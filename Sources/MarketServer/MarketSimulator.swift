@@ -2,8 +2,9 @@ import Dispatch
 import Foundation
 
 /// Generates Binance-like market data for offline use: an `assetIndexUpdate` for each of ~20
-/// assets every second (published on `!assetIndex@arr` and each `<symbol>@assetIndex`), and now
-/// and then a `contractInfo` event, with or without brackets.
+/// assets every second (published on `!assetIndex@arr` and each `<symbol>@assetIndex`), now
+/// and then a `contractInfo` event, with or without brackets, and the REST snapshot of the same
+/// indexes (`GET /fapi/v1/assetIndex[?symbol=]`, through `answer(uri:)`).
 public final class MarketSimulator: @unchecked Sendable {
     private struct Asset {
         let symbol: String
@@ -18,6 +19,7 @@ public final class MarketSimulator: @unchecked Sendable {
     private var assets: [Asset]
     private var generator = SystemRandomNumberGenerator()
     private var ticks = 0
+    private var lastEventTime = Int64(Date().timeIntervalSince1970) * 1000
     private var nextContractInfoTick = 3
 
     public static let symbols = [
@@ -52,6 +54,7 @@ public final class MarketSimulator: @unchecked Sendable {
 
     private func tick() {
         let eventTime = Int64(Date().timeIntervalSince1970) * 1000
+        lastEventTime = eventTime
         var events: [String] = []
         for position in assets.indices {
             let step = Int64.random(in: -20...20, using: &generator)
@@ -68,13 +71,34 @@ public final class MarketSimulator: @unchecked Sendable {
         }
     }
 
-    private static func assetIndexEvent(_ asset: Asset, eventTime: Int64) -> String {
+    /// The REST view: `/fapi/v1/assetIndex` (all, or `?symbol=X`) as Binance shapes it; 404 otherwise.
+    public func answer(uri: String) -> HTTPAnswer {
+        let (path, query) = uri.firstIndex(of: "?").map { (String(uri[..<$0]), String(uri[uri.index(after: $0)...])) } ?? (uri, "")
+        guard path == "/fapi/v1/assetIndex" else { return .notFound }
+        let symbol = query.split(separator: "&").first { $0.hasPrefix("symbol=") }.map { String($0.dropFirst(7)) }
+        return queue.sync {
+            let objects = assets.filter { symbol == nil || $0.symbol == symbol }.map { Self.restObject($0, time: lastEventTime) }
+            if symbol != nil {
+                return objects.first.map { HTTPAnswer.json($0) } ?? HTTPAnswer(status: 400, body: #"{"code":-1121,"msg":"Invalid symbol."}"#)
+            }
+            return .json("[" + objects.joined(separator: ",") + "]")
+        }
+    }
+
+    private static func restObject(_ asset: Asset, time: Int64) -> String {
+        let rates = Self.rates(asset)
+        return #"{"symbol":"\#(asset.symbol)","time":\#(time),"index":"\#(decimal(asset.index))","bidBuffer":"\#(decimal(asset.buffer))","askBuffer":"\#(decimal(asset.buffer))","bidRate":"\#(decimal(rates.bid))","askRate":"\#(decimal(rates.ask))","autoExchangeBidBuffer":"\#(decimal(asset.autoBuffer))","autoExchangeAskBuffer":"\#(decimal(asset.autoBuffer))","autoExchangeBidRate":"\#(decimal(rates.autoBid))","autoExchangeAskRate":"\#(decimal(rates.autoAsk))"}"#
+    }
+
+    private static func rates(_ asset: Asset) -> (bid: Int64, ask: Int64, autoBid: Int64, autoAsk: Int64) {
         let i = asset.index
-        let bidRate = i - i / 100_000_000 * asset.buffer - i % 100_000_000 * asset.buffer / 100_000_000
-        let askRate = i + i / 100_000_000 * asset.buffer + i % 100_000_000 * asset.buffer / 100_000_000
-        let autoBid = i - i / 100_000_000 * asset.autoBuffer - i % 100_000_000 * asset.autoBuffer / 100_000_000
-        let autoAsk = i + i / 100_000_000 * asset.autoBuffer + i % 100_000_000 * asset.autoBuffer / 100_000_000
-        return #"{"e":"assetIndexUpdate","E":\#(eventTime),"s":"\#(asset.symbol)","i":"\#(decimal(i))","b":"\#(decimal(asset.buffer))","a":"\#(decimal(asset.buffer))","B":"\#(decimal(bidRate))","A":"\#(decimal(askRate))","q":"\#(decimal(asset.autoBuffer))","g":"\#(decimal(asset.autoBuffer))","Q":"\#(decimal(autoBid))","G":"\#(decimal(autoAsk))"}"#
+        func spread(_ buffer: Int64) -> Int64 { i / 100_000_000 * buffer + i % 100_000_000 * buffer / 100_000_000 }
+        return (i - spread(asset.buffer), i + spread(asset.buffer), i - spread(asset.autoBuffer), i + spread(asset.autoBuffer))
+    }
+
+    private static func assetIndexEvent(_ asset: Asset, eventTime: Int64) -> String {
+        let rates = Self.rates(asset)
+        return #"{"e":"assetIndexUpdate","E":\#(eventTime),"s":"\#(asset.symbol)","i":"\#(decimal(asset.index))","b":"\#(decimal(asset.buffer))","a":"\#(decimal(asset.buffer))","B":"\#(decimal(rates.bid))","A":"\#(decimal(rates.ask))","q":"\#(decimal(asset.autoBuffer))","g":"\#(decimal(asset.autoBuffer))","Q":"\#(decimal(rates.autoBid))","G":"\#(decimal(rates.autoAsk))"}"#
     }
 
     private func contractInfoEvent(eventTime: Int64) -> String {

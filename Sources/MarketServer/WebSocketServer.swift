@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
+import Synchronization
 
 /// What a `WebSocketServer` asks of the code that handles its connections.
 public protocol WebSocketServerHandler: Sendable {
@@ -16,7 +17,8 @@ public protocol WebSocketServerHandler: Sendable {
 ///
 /// Answers pings and close frames itself and hands whole text messages to its handler.
 /// `securing` lets a caller put TLS (or anything else) in front of the HTTP pipeline; `admit`
-/// decides, per TCP connection, whether to serve, refuse, stall or reject it (`Admission`).
+/// decides, per TCP connection, whether to serve, refuse, stall or reject it (`Admission`);
+/// `answer` replies to plain HTTP requests (REST), by request URI.
 public final class WebSocketServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channel: Channel
@@ -26,7 +28,8 @@ public final class WebSocketServer: Sendable {
 
     public static func start(host: String, port: Int, handler: any WebSocketServerHandler,
                              securing: (@Sendable (Channel) -> EventLoopFuture<Void>)? = nil,
-                             admit: @escaping @Sendable () -> Admission = { .accept }) async throws -> WebSocketServer {
+                             admit: @escaping @Sendable () -> Admission = { .accept },
+                             answer: @escaping @Sendable (_ uri: String) -> HTTPAnswer = { _ in .notFound }) async throws -> WebSocketServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -57,14 +60,15 @@ public final class WebSocketServer: Sendable {
                 guard case .reject(let status, let retryAfter) = admission else {
                     return secured.flatMap {
                         channel.pipeline.configureHTTPServerPipeline(
-                            withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+                            withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in })).flatMapThrowing {
+                            try channel.pipeline.syncOperations.addHandler(PlainHTTPHandler(answer: answer))
+                        }
                     }
                 }
+                let rejection = HTTPAnswer(status: status, headers: retryAfter.map { [("Retry-After", String($0))] } ?? [])
                 return secured.flatMap {
-                    channel.pipeline.configureHTTPServerPipeline().flatMap {
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(RejectingHandler(status: status, retryAfterSeconds: retryAfter))
-                        }
+                    channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
+                        try channel.pipeline.syncOperations.addHandler(PlainHTTPHandler { _ in rejection })
                     }
                 }
             }
@@ -139,26 +143,42 @@ private final class ConnectionHandler: ChannelInboundHandler, Sendable {
     }
 }
 
-/// Answers every request with a fixed HTTP error and closes.
-private final class RejectingHandler: ChannelInboundHandler, Sendable {
+/// Answers plain HTTP requests (those that are not WebSocket upgrades) and closes; leaves the
+/// pipeline when a connection upgrades, before any WebSocket bytes flow.
+private final class PlainHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    let status: Int
-    let retryAfterSeconds: Int?
+    let answer: @Sendable (String) -> HTTPAnswer
+    private let uri = Mutex("")
 
-    init(status: Int, retryAfterSeconds: Int?) {
-        self.status = status
-        self.retryAfterSeconds = retryAfterSeconds
+    init(answer: @escaping @Sendable (String) -> HTTPAnswer) {
+        self.answer = answer
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case HTTPServerUpgradeEvents.upgradeComplete = event {
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .end = unwrapInboundIn(data) else { return }
-        var headers = HTTPHeaders([("Content-Length", "0"), ("Connection", "close")])
-        if let retryAfterSeconds { headers.add(name: "Retry-After", value: String(retryAfterSeconds)) }
-        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            uri.withLock { $0 = head.uri }
+        case .body:
+            break
+        case .end:
+            let reply = answer(uri.withLock { $0 })
+            var headers = HTTPHeaders(reply.headers)
+            headers.replaceOrAdd(name: "Content-Length", value: String(reply.body.utf8.count))
+            headers.replaceOrAdd(name: "Connection", value: "close")
+            let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: reply.status), headers: headers)
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: reply.body)))), promise: nil)
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        }
     }
 }

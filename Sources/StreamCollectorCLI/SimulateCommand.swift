@@ -8,7 +8,8 @@ struct SimulateCommand: AsyncParsableCommand {
         discussion: """
             Serves /market/ws[/<streams>] and /market/stream?streams=... with SUBSCRIBE, UNSUBSCRIBE,
             LIST_SUBSCRIPTIONS and SET_PROPERTY/GET_PROPERTY, assetIndexUpdate for 20 assets every
-            second and an occasional contractInfo. Point the collector at ws://HOST:PORT/market.
+            second and an occasional contractInfo, and GET /fapi/v1/assetIndex (the REST snapshot).
+            Point the collector at ws://HOST:PORT/market, and rest.endpoint at http://HOST:PORT.
             """)
 
     @Option(name: .long, help: "Address to listen on, HOST:PORT.")
@@ -20,10 +21,10 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         let host = String(listen[..<colon])
         let hub = MarketHub()
-        let server = try await WebSocketServer.start(host: host, port: port, handler: hub)
         let simulator = MarketSimulator(hub: hub)
+        let server = try await WebSocketServer.start(host: host, port: port, handler: hub, answer: simulator.answer(uri:))
         simulator.start()
-        print("simulating Binance market streams on ws://\(host):\(server.port)/market (Ctrl-C to stop)")
+        print("simulating Binance market streams on ws://\(host):\(server.port)/market and REST on http://\(host):\(server.port) (Ctrl-C to stop)")
         _ = await Signals.waitForTermination()
         simulator.stop()
         await server.stop()

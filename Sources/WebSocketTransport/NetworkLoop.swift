@@ -14,6 +14,9 @@ import Synchronization
 /// - Delegates are called on the service thread. Each `open` ends with exactly one `didClose`
 ///   (unless the loop is stopped first).
 /// - Messages are delivered whole: fragments, including a zero-length final one, are joined.
+/// - Host names are resolved on a Dispatch worker (`NameResolver`), never on the service thread,
+///   so a slow or failing lookup stalls no other connection.
+/// - `fetch` makes one-shot HTTP GET requests on the same context (same TLS stack and CA file).
 /// - Reading pauses (`lws_rx_flow_control`) while the `ReceiveBudget` is above its high mark and
 ///   resumes when consumers `release` enough bytes.
 public final class NetworkLoop: @unchecked Sendable {
@@ -36,17 +39,40 @@ public final class NetworkLoop: @unchecked Sendable {
     }
 
     private enum Command {
-        case open(ConnectionID, WebSocketTarget, any WebSocketDelegate)
+        case open(Connection)
+        case fetch(Fetch)
+        case dial(ConnectionID, Result<String, TransportError>)
         case send(ConnectionID, [UInt8])
         case close(ConnectionID, UInt16, String)
         case reconcileFlow
         case stop
     }
 
-    private final class Connection {
+    /// One HTTP GET in flight. Created by the caller, then owned by the service thread alone.
+    private final class Fetch: @unchecked Sendable {
+        let id: ConnectionID
+        let target: NetworkTarget
+        let maximumBytes: Int
+        let completion: @Sendable (Result<HTTPResponse, TransportError>) -> Void
+        var status = 0
+        var retryAfter: String?
+        var body: [UInt8] = []
+        var finished = false
+
+        init(id: ConnectionID, target: NetworkTarget, maximumBytes: Int,
+             completion: @escaping @Sendable (Result<HTTPResponse, TransportError>) -> Void) {
+            self.id = id
+            self.target = target
+            self.maximumBytes = maximumBytes
+            self.completion = completion
+        }
+    }
+
+    /// One WebSocket connection. Created by the caller, then owned by the service thread alone.
+    private final class Connection: @unchecked Sendable {
         let id: ConnectionID
         let delegate: any WebSocketDelegate
-        let target: WebSocketTarget
+        let target: NetworkTarget
         var wsi: OpaquePointer?
         var established = false
         var finished = false
@@ -59,7 +85,7 @@ public final class NetworkLoop: @unchecked Sendable {
         var closeRequest: (code: UInt16, reason: String)?
         var serverClose: (code: UInt16?, reason: String)?
 
-        init(id: ConnectionID, delegate: any WebSocketDelegate, target: WebSocketTarget) {
+        init(id: ConnectionID, delegate: any WebSocketDelegate, target: NetworkTarget) {
             self.id = id
             self.delegate = delegate
             self.target = target
@@ -77,6 +103,7 @@ public final class NetworkLoop: @unchecked Sendable {
 
     // Owned by the service thread.
     private var connections: [ConnectionID: Connection] = [:]
+    private var fetches: [ConnectionID: Fetch] = [:]
     private var stopping = false
     private var stopDeadline: UInt64 = 0
     private var receivingApplied = true
@@ -84,6 +111,8 @@ public final class NetworkLoop: @unchecked Sendable {
     // C memory that must stay alive and unmoved for the context's life.
     private let protocols: UnsafeMutablePointer<lws_protocols>
     private let protocolName: UnsafeMutablePointer<CChar>
+    private let getMethod: UnsafeMutablePointer<CChar>
+    private let http11: UnsafeMutablePointer<CChar>
     private let retryPolicy: UnsafeMutablePointer<lws_retry_bo_t>
     private let caPath: UnsafeMutablePointer<CChar>?
 
@@ -93,6 +122,8 @@ public final class NetworkLoop: @unchecked Sendable {
         self.options = options
         self.budget = budget
         protocolName = strdup("stream-collector")!
+        getMethod = strdup("GET")!
+        http11 = strdup("http/1.1")!
         caPath = options.caFile.map { strdup($0)! }
         protocols = .allocate(capacity: 2)
         protocols.initialize(repeating: lws_protocols(), count: 2)
@@ -111,6 +142,8 @@ public final class NetworkLoop: @unchecked Sendable {
         protocols.deallocate()
         retryPolicy.deallocate()
         free(protocolName)
+        free(getMethod)
+        free(http11)
         if let caPath { free(caPath) }
     }
 
@@ -152,10 +185,26 @@ public final class NetworkLoop: @unchecked Sendable {
     }
 
     /// Starts connecting to `target`. The delegate hears `didOpen`, messages, and one `didClose`.
-    public func open(_ target: WebSocketTarget, delegate: any WebSocketDelegate) -> ConnectionID {
+    public func open(_ target: NetworkTarget, delegate: any WebSocketDelegate) -> ConnectionID {
         let id = ConnectionID(rawValue: nextID.add(1, ordering: .relaxed).oldValue)
-        enqueue(.open(id, target, delegate))
+        enqueue(.open(Connection(id: id, delegate: delegate, target: target)))
+        resolve(target, for: id)
         return id
+    }
+
+    /// Sends `GET target` and calls `completion` once, on the service thread, with the whole
+    /// response (any status) or why there is none. Bodies beyond `maximumBytes` fail the request.
+    public func fetch(_ target: NetworkTarget, maximumBytes: Int = 16 << 20,
+                      completion: @escaping @Sendable (Result<HTTPResponse, TransportError>) -> Void) {
+        let id = ConnectionID(rawValue: nextID.add(1, ordering: .relaxed).oldValue)
+        enqueue(.fetch(Fetch(id: id, target: target, maximumBytes: maximumBytes, completion: completion)))
+        resolve(target, for: id)
+    }
+
+    /// Looks the host up off the service thread, then has the loop dial the address.
+    private func resolve(_ target: NetworkTarget, for id: ConnectionID) {
+        guard !NameResolver.isNumeric(target.host) else { return enqueue(.dial(id, .success(target.host))) }
+        DispatchQueue.global().async { [self] in enqueue(.dial(id, NameResolver.resolve(target.host))) }
     }
 
     /// Queues a text message; sent in order once the connection is writable.
@@ -212,7 +261,38 @@ public final class NetworkLoop: @unchecked Sendable {
         case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
             guard let connection = connection(for: wsi) else { return 0 }
             connection.serverClose = Self.parseClose(input, length)
+        case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
+            guard let fetch = fetch(for: wsi) else { return 0 }
+            fetch.status = Int(lws_http_client_http_response(wsi))
+            var value = [CChar](repeating: 0, count: 64)
+            let length = value.count
+            if lws_hdr_copy(wsi, &value, Int32(length), WSI_TOKEN_HTTP_RETRY_AFTER) > 0 {
+                fetch.retryAfter = String(decoding: value.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            }
+        case LWS_CALLBACK_RECEIVE_CLIENT_HTTP:
+            guard fetch(for: wsi) != nil else { return 0 }
+            return readHTTPBody(wsi)
+        case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
+            guard let fetch = fetch(for: wsi) else { return 0 }
+            if let input, length > 0 {
+                guard fetch.body.count + length <= fetch.maximumBytes else {
+                    finish(fetch, .failure(.requestFailed("the response is larger than \(fetch.maximumBytes) bytes")))
+                    return -1
+                }
+                fetch.body.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length))
+            }
+        case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
+            guard let fetch = fetch(for: wsi) else { return 0 }
+            finish(fetch, .success(HTTPResponse(status: fetch.status, retryAfter: fetch.retryAfter, body: fetch.body)))
+        case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+            guard let fetch = fetch(for: wsi) else { return 0 }
+            finish(fetch, .failure(.requestFailed("the connection closed before the response was complete")))
         case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+            if let fetch = fetch(for: wsi) {
+                let detail = input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? "unknown error"
+                finish(fetch, .failure(.requestFailed(detail + (LibraryLog.takeLastError().map { " (\($0))" } ?? ""))))
+                return 0
+            }
             guard let connection = connection(for: wsi) else { return 0 }
             let detail = input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? "unknown error"
             let library = LibraryLog.takeLastError().map { " (\($0))" } ?? ""
@@ -221,6 +301,10 @@ public final class NetworkLoop: @unchecked Sendable {
             guard let connection = connection(for: wsi) else { return 0 }
             finish(connection, closeReason(connection))
         case LWS_CALLBACK_WSI_DESTROY:
+            if let fetch = fetch(for: wsi) {
+                finish(fetch, .failure(.requestFailed(LibraryLog.takeLastError() ?? "the connection ended before a response")))
+                return 0
+            }
             guard let connection = connection(for: wsi) else { return 0 }
             finish(connection, connection.established ? closeReason(connection) : .failedToConnect(LibraryLog.takeLastError() ?? "connection closed during the handshake"))
         default:
@@ -229,9 +313,35 @@ public final class NetworkLoop: @unchecked Sendable {
         return 0
     }
 
-    private func connection(for wsi: OpaquePointer) -> Connection? {
+    private static func id(of wsi: OpaquePointer) -> ConnectionID? {
         guard let opaque = lws_get_opaque_user_data(wsi) else { return nil }
-        return connections[ConnectionID(rawValue: UInt64(UInt(bitPattern: opaque)))]
+        return ConnectionID(rawValue: UInt64(UInt(bitPattern: opaque)))
+    }
+
+    private func connection(for wsi: OpaquePointer) -> Connection? {
+        Self.id(of: wsi).flatMap { connections[$0] }
+    }
+
+    private func fetch(for wsi: OpaquePointer) -> Fetch? {
+        Self.id(of: wsi).flatMap { fetches[$0] }
+    }
+
+    private func finish(_ fetch: Fetch, _ result: Result<HTTPResponse, TransportError>) {
+        guard !fetch.finished else { return }
+        fetch.finished = true
+        fetches[fetch.id] = nil
+        if !stopping { fetch.completion(result) }
+    }
+
+    /// Drains received body bytes; lws calls back with them as `RECEIVE_CLIENT_HTTP_READ`.
+    private func readHTTPBody(_ wsi: OpaquePointer) -> Int32 {
+        let headroom = Int(sc_lws_pre())
+        var buffer = [CChar](repeating: 0, count: headroom + 16_384)
+        return buffer.withUnsafeMutableBufferPointer { storage in
+            var start: UnsafeMutablePointer<CChar>? = storage.baseAddress! + headroom
+            var length = Int32(storage.count - headroom)
+            return lws_http_client_read(wsi, &start, &length) < 0 ? -1 : 0
+        }
     }
 
     private func closeReason(_ connection: Connection) -> CloseReason {
@@ -255,8 +365,12 @@ public final class NetworkLoop: @unchecked Sendable {
         }
         for command in pending {
             switch command {
-            case .open(let id, let target, let delegate):
-                connect(Connection(id: id, delegate: delegate, target: target))
+            case .open(let connection):
+                connections[connection.id] = connection
+            case .fetch(let fetch):
+                fetches[fetch.id] = fetch
+            case .dial(let id, let address):
+                dial(id, address)
             case .send(let id, let text):
                 guard let connection = connections[id] else { continue }
                 connection.outgoing.append(text)
@@ -275,6 +389,8 @@ public final class NetworkLoop: @unchecked Sendable {
             case .stop:
                 stopping = true
                 stopDeadline = DispatchTime.now().uptimeNanoseconds + 400_000_000
+                fetches.removeAll()
+                connections = connections.filter { $0.value.wsi != nil }
                 for connection in connections.values {
                     connection.closeRequest = (1000, "collector stopping")
                     if connection.established, let wsi = connection.wsi { lws_callback_on_writable(wsi) }
@@ -283,9 +399,53 @@ public final class NetworkLoop: @unchecked Sendable {
         }
     }
 
-    private func connect(_ connection: Connection) {
+    /// Dials a resolved address for a registered connection or fetch.
+    private func dial(_ id: ConnectionID, _ address: Result<String, TransportError>) {
+        if let fetch = fetches[id] {
+            switch address {
+            case .failure(let error): finish(fetch, .failure(error))
+            case .success(let address): connect(fetch, address: address)
+            }
+            return
+        }
+        guard let connection = connections[id], connection.wsi == nil, !connection.finished else { return }
+        if connection.closeRequest != nil { return finish(connection, .closedByClient) }
+        switch address {
+        case .failure(let error): finish(connection, .failedToConnect(error.description))
+        case .success(let address): connect(connection, address: address)
+        }
+    }
+
+    private func connect(_ fetch: Fetch, address: String) {
         guard let context = contextHandle.withLock({ $0?.pointer }) else { return }
-        connections[connection.id] = connection
+        let target = fetch.target
+        var info = lws_client_connect_info()
+        info.context = context
+        info.port = Int32(target.port)
+        info.ssl_connection = target.secure ? Int32(bitPattern: LCCSCF_USE_SSL.rawValue) : 0
+        info.ietf_version_or_minus_one = -1
+        info.opaque_user_data = UnsafeMutableRawPointer(bitPattern: UInt(fetch.id.rawValue))
+        info.local_protocol_name = UnsafePointer(protocolName)
+        info.method = UnsafePointer(getMethod)
+        info.alpn = UnsafePointer(http11)
+        let wsi = address.withCString { dialled in
+            target.host.withCString { host in
+                target.path.withCString { path in
+                    info.address = dialled
+                    info.host = host
+                    info.origin = host
+                    info.path = path
+                    return lws_client_connect_via_info(&info)
+                }
+            }
+        }
+        if wsi == nil {
+            finish(fetch, .failure(.requestFailed("could not start a connection to \(target.host):\(target.port)" + (LibraryLog.takeLastError().map { ": \($0)" } ?? ""))))
+        }
+    }
+
+    private func connect(_ connection: Connection, address: String) {
+        guard let context = contextHandle.withLock({ $0?.pointer }) else { return }
         let target = connection.target
         var info = lws_client_connect_info()
         info.context = context
@@ -295,20 +455,22 @@ public final class NetworkLoop: @unchecked Sendable {
         info.opaque_user_data = UnsafeMutableRawPointer(bitPattern: UInt(connection.id.rawValue))
         info.retry_and_idle_policy = UnsafePointer(retryPolicy)
         info.local_protocol_name = UnsafePointer(protocolName)
-        let wsi = target.host.withCString { host in
-            target.path.withCString { path in
-                info.address = host
-                info.host = host
-                info.origin = host
-                info.path = path
-                return lws_client_connect_via_info(&info)
+        let wsi = address.withCString { dialled in
+            target.host.withCString { host in
+                target.path.withCString { path in
+                    info.address = dialled
+                    info.host = host
+                    info.origin = host
+                    info.path = path
+                    return lws_client_connect_via_info(&info)
+                }
             }
         }
         if let wsi {
             if !connection.finished { connection.wsi = wsi }
         } else {
             let library = LibraryLog.takeLastError().map { ": \($0)" } ?? ""
-            finish(connection, .failedToConnect("could not start a connection to \(target.host):\(target.port) (name lookup or address failed)\(library)"))
+            finish(connection, .failedToConnect("could not start a connection to \(target.host):\(target.port) (address \(address))\(library)"))
         }
     }
 

@@ -6,6 +6,10 @@ public enum TransportError: Error, Sendable, CustomStringConvertible {
     case contextCreationFailed(String)
     /// A second `NetworkLoop` was started in the same process; lws TLS contexts break each other.
     case loopAlreadyRunning
+    /// A host name did not resolve (the text is the resolver's reason).
+    case nameLookupFailed(String, String)
+    /// An HTTP request could not be completed (connection, TLS, or the response was cut).
+    case requestFailed(String)
 
     public var description: String {
         switch self {
@@ -15,6 +19,10 @@ public enum TransportError: Error, Sendable, CustomStringConvertible {
             "libwebsockets could not start: \(detail)"
         case .loopAlreadyRunning:
             "a network loop is already running in this process; only one libwebsockets context is allowed"
+        case .nameLookupFailed(let host, let reason):
+            "the name '\(host)' did not resolve: \(reason); check the URL and the machine's DNS"
+        case .requestFailed(let detail):
+            "request failed: \(detail)"
         }
     }
 }

@@ -14,13 +14,17 @@ import Testing
         #expect(budget.outstandingBytes == 500)
     }
 
-    @Test func targetsParseRoutedEndpoints() throws {
-        let target = try WebSocketTarget(url: "wss://fstream.binance.com/market/stream")
-        #expect(target == WebSocketTarget(secure: true, host: "fstream.binance.com", port: 443, path: "/market/stream"))
-        #expect(try WebSocketTarget(url: "ws://127.0.0.1:9443/market/stream?streams=a/b").path == "/market/stream?streams=a/b")
-        #expect(try WebSocketTarget(url: "ws://[::1]:8080").host == "::1")
-        #expect(try WebSocketTarget(url: "ws://[::1]:8080").description == "ws://[::1]:8080/")
-        #expect(throws: TransportError.self) { try WebSocketTarget(url: "https://x") }
-        #expect(throws: TransportError.self) { try WebSocketTarget(url: "ws://host:99999/") }
+    @Test func targetsParseRoutedEndpointsAndRestBases() throws {
+        let webSocket = NetworkTarget.Scheme.webSocket
+        let target = try NetworkTarget(url: "wss://fstream.binance.com/market/stream", accepting: webSocket)
+        #expect(target == NetworkTarget(scheme: .wss, host: "fstream.binance.com", port: 443, path: "/market/stream"))
+        #expect(try NetworkTarget(url: "ws://127.0.0.1:9443/market/stream?streams=a/b", accepting: webSocket).path == "/market/stream?streams=a/b")
+        #expect(try NetworkTarget(url: "ws://[::1]:8080", accepting: webSocket).host == "::1")
+        #expect(try NetworkTarget(url: "ws://[::1]:8080", accepting: webSocket).description == "ws://[::1]:8080/")
+        #expect(throws: TransportError.self) { try NetworkTarget(url: "https://x", accepting: webSocket) }
+        #expect(throws: TransportError.self) { try NetworkTarget(url: "ws://host:99999/", accepting: webSocket) }
+        let rest = try NetworkTarget(url: "https://fapi.binance.com", accepting: NetworkTarget.Scheme.web)
+        #expect(rest.secure && rest.port == 443 && rest.path == "/")
+        #expect(try NetworkTarget(url: "http://127.0.0.1:8080/x", accepting: NetworkTarget.Scheme.web).description == "http://127.0.0.1:8080/x")
     }
 }

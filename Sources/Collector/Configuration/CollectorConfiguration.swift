@@ -10,6 +10,9 @@ public struct CollectorConfiguration: Sendable, Equatable {
     /// Symbols whose `<symbol>@assetIndex` stream is subscribed (lowercased on the wire).
     public var symbols: [String]
     public var storage: StorageConfiguration
+    /// REST base URL (`https://fapi.binance.com`) from which a snapshot of `/fapi/v1/assetIndex`
+    /// is fetched after each gap; nil turns snapshots off.
+    public var restEndpoint: String?
     /// Extra trust anchor (PEM file). Certificate and host-name checks are always on.
     public var caFile: String?
     /// A connection whose ticking streams deliver nothing for this long is dropped and reopened.

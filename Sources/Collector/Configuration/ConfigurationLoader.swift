@@ -1,5 +1,6 @@
 import Foundation
 import RecordStorage
+import WebSocketTransport
 import Yams
 
 /// Reads a YAML (or JSON) configuration file, applies `STREAM_COLLECTOR_*` environment overrides,
@@ -22,6 +23,7 @@ public enum ConfigurationLoader {
         ("output.fsync_interval_ms", .scalar("1000")),
         ("output.buffer_bytes", .scalar("67108864")),
         ("tls.ca_file", .scalar("")),
+        ("rest.endpoint", .scalar("https://fapi.binance.com")),
         ("stale_after_seconds", .scalar("30")),
         ("renew_after_seconds", .scalar("84600")),
         ("max_frame_bytes", .scalar("1048576")),
@@ -146,8 +148,17 @@ public enum ConfigurationLoader {
         guard initialDelay <= maxDelay else {
             throw .invalid(key: "reconnect.max_delay_ms", value: String(maxDelay), expected: "at least reconnect.initial_delay_ms (\(initialDelay))")
         }
+        let rest = try reader.text("rest.endpoint", nonEmpty: false)
+        if !rest.isEmpty {
+            do {
+                _ = try NetworkTarget(url: rest, accepting: NetworkTarget.Scheme.web)
+            } catch {
+                throw .invalid(key: "rest.endpoint", value: rest, expected: "an http:// or https:// URL such as https://fapi.binance.com, or empty for no snapshots")
+            }
+        }
         let configuration = CollectorConfiguration(
             endpoint: endpoint, streams: streams, symbols: symbols, storage: storage,
+            restEndpoint: rest.isEmpty ? nil : (rest.hasSuffix("/") ? String(rest.dropLast()) : rest),
             caFile: caFile.isEmpty ? nil : caFile,
             staleAfterSeconds: try reader.integer("stale_after_seconds", in: 2...86_400),
             renewAfterSeconds: try reader.integer("renew_after_seconds", in: 2...86_000),

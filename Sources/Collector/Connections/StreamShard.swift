@@ -52,7 +52,7 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
 
     let label: String
     let streams: [String]
-    private let target: WebSocketTarget
+    private let target: NetworkTarget
     private let settings: Settings
     private let loop: NetworkLoop
     private let pipeline: FramePipeline
@@ -78,7 +78,7 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
 
     /// - Parameter downSinceMicros: when an earlier run last wrote; the outage until this run's
     ///   first live connection is recorded as a `collector-down` gap.
-    init(label: String, streams: [String], target: WebSocketTarget, settings: Settings, loop: NetworkLoop,
+    init(label: String, streams: [String], target: NetworkTarget, settings: Settings, loop: NetworkLoop,
          pipeline: FramePipeline, throttle: AttemptThrottle, stats: CollectorStats, logger: Logger,
          downSinceMicros: Int64?, afterGap: @escaping @Sendable () -> Void) {
         self.label = label

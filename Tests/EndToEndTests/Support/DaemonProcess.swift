@@ -35,8 +35,9 @@ final class DaemonProcess: @unchecked Sendable {
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["run", "--config", configPath]
+        // No REST snapshots from the internet: tests that want them name a local endpoint.
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("STREAM_COLLECTOR_") }
-            .merging(environment) { $1 }
+            .merging(["STREAM_COLLECTOR_REST_ENDPOINT": ""].merging(environment) { $1 }) { $1 }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try log.seekToEnd()
         process.standardError = log
