@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "stream-collector", targets: ["StreamCollectorCLI"]),
+        .executable(name: "stream-collector-soak", targets: ["StreamCollectorSoak"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,6 +24,7 @@ let package = Package(
         .target(name: "WebSocketTransport", dependencies: ["CLibWebSockets"]),
         .target(name: "MarketDecoding"),
         .target(name: "RecordStorage", dependencies: ["MarketDecoding"]),
+        .target(name: "StreamVerification"),
         .target(name: "MarketServer", dependencies: [
             "MarketDecoding",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -40,11 +42,15 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .executableTarget(name: "StreamCollectorSoak", dependencies: [
+            "MarketServer", "StreamVerification",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "MarketDecodingTests", dependencies: ["MarketDecoding"]),
         .testTarget(name: "RecordStorageTests", dependencies: ["RecordStorage", "MarketDecoding"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "WebSocketTransport", "MarketServer"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "MarketServer", "MarketDecoding",
+            "MarketServer", "MarketDecoding", "StreamVerification",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

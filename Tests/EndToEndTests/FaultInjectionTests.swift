@@ -2,6 +2,7 @@ import Foundation
 import MarketServer
 import NIOCore
 import Synchronization
+import StreamVerification
 import Testing
 
 /// Faults injected by a swift-nio server while a feed ticks every 100 ms. Each test reads the
@@ -29,10 +30,10 @@ import Testing
     /// connection is subscribed, waits for a new connection (when `reconnects`) and `settleEvents`
     /// more events, then stops everything and reads the files.
     static func run(_ server: TestServer, extra: String = "", reconnects: Bool = true, settleEvents: Int = 15,
-                    fault: (ServerConnection) async throws -> Void) async throws -> (Completeness, [TickingFeed.Sent], DaemonProcess) {
+                    fault: (ServerConnection) async throws -> Void) async throws -> (Completeness, [SequencedFeed.Sent], DaemonProcess) {
         let daemon = try DaemonProcess(configuration: configuration(port: server.port, extra: extra))
         let first = try await server.subscriber(to: streams)
-        let feed = TickingFeed(hub: server.hub)
+        let feed = SequencedFeed(hub: server.hub)
         try await eventually("the feed to reach the daemon") { feed.count > 10 }
         try await fault(first)
         if reconnects { _ = try await server.subscriber(to: streams, otherThan: first, within: 30) }
@@ -64,7 +65,7 @@ import Testing
         #expect(result.duplicated.isEmpty, "\(result)")
         #expect(result.lostUnmarked.isEmpty, "\(result)\n\(daemon.log)")
         #expect(!result.gaps.isEmpty && result.gaps.allSatisfy { $0.reason == "connection-lost" }, "\(result)")
-        #expect(result.written.count >= sent.count - result.unsent - 3, "\(result)")
+        #expect(result.written.count >= sent.count - result.undelivered - 3, "\(result)")
         if fault == "silence" {
             #expect(daemon.log.contains("no data for 2 s"))
         }
@@ -100,7 +101,7 @@ import Testing
         defer { Task { await server.stop() } }
         let daemon = try DaemonProcess(configuration: Self.configuration(port: server.port, extra: "renew_after_seconds: 3"))
         _ = try await server.subscriber(to: Self.streams)
-        let feed = TickingFeed(hub: server.hub)
+        let feed = SequencedFeed(hub: server.hub)
         try await eventually("three renewals", within: 40) {
             daemon.log.components(separatedBy: "replacement is live").count - 1 >= 3
         }

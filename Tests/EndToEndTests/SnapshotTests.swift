@@ -1,6 +1,7 @@
 import Foundation
 import MarketServer
 import Synchronization
+import StreamVerification
 import Testing
 
 /// After a gap the collector fetches `GET /fapi/v1/assetIndex` once, honouring 429 and 418.
@@ -17,7 +18,7 @@ import Testing
         let daemon = try DaemonProcess(configuration: FaultInjectionTests.configuration(port: server.port),
                                        environment: ["STREAM_COLLECTOR_REST_ENDPOINT": "http://127.0.0.1:\(server.port)"])
         let first = try await server.subscriber(to: FaultInjectionTests.streams)
-        let feed = TickingFeed(hub: server.hub)
+        let feed = SequencedFeed(hub: server.hub)
         try await eventually("the feed to reach the daemon") { feed.count > 5 }
         #expect(requests.withLock { $0.isEmpty }, "no gap yet, so no snapshot")
         first.abort()
@@ -49,7 +50,7 @@ import Testing
         let daemon = try DaemonProcess(configuration: FaultInjectionTests.configuration(port: server.port),
                                        environment: ["STREAM_COLLECTOR_REST_ENDPOINT": "https://no-such-host.invalid"])
         let first = try await server.subscriber(to: FaultInjectionTests.streams)
-        let feed = TickingFeed(hub: server.hub)
+        let feed = SequencedFeed(hub: server.hub)
         try await eventually("the feed to reach the daemon") { feed.count > 5 }
         first.abort()
         _ = try await server.subscriber(to: FaultInjectionTests.streams, otherThan: first)

@@ -1,11 +1,11 @@
 import Foundation
 import MarketDecoding
+import MarketServer
 
 /// Binance-shaped payloads for the tests, and the lines the collector must write for them.
 enum Wire {
     static func assetIndex(_ symbol: String, eventTime: Int64, tick: Int) -> String {
-        let suffix = String(format: "%04d", tick)
-        return #"{"e":"assetIndexUpdate","E":\#(eventTime),"s":"\#(symbol)","i":"0.2746\#(suffix)","b":"0.10000000","a":"0.10000000","B":"0.2471\#(suffix)","A":"0.3020\#(suffix)","q":"0.05000000","g":"0.05000000","Q":"0.2608\#(suffix)","G":"0.2883123456789012345678\#(suffix)"}"#
+        SequencedFeed.event(symbol: symbol, eventTime: eventTime, tick: tick)
     }
 
     static let contractInfoWithBrackets = #"{"e":"contractInfo","E":1669356423908,"s":"IOTAUSDT","ps":"IOTAUSDT","ct":"PERPETUAL","dt":4133404800000,"ot":1569398400000,"cs":"TRADING","bks":[{"bs":1,"bnf":0,"bnc":5000,"mmr":0.01,"cf":0,"mi":21,"ma":50},{"bs":2,"bnf":5000,"bnc":25000,"mmr":0.025,"cf":75,"mi":11,"ma":20}]}"#
