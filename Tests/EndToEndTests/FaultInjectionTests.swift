@@ -156,4 +156,21 @@ import Testing
         #expect(try files.lines("other-events").contains { $0.contains(#""stream":"../../../escaped\u0000""#) })
         #expect(try files.lines("asset-index").contains { $0.contains(#""symbol":"../../ESCAPED""#) })
     }
+
+    @Test func anAcknowledgedButSilentSubscriptionIsCalledOutAndRetried() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        // Without the /market route the server acknowledges every SUBSCRIBE but sends nothing.
+        let daemon = try DaemonProcess(configuration: Self.configuration(port: server.port)
+            .replacingOccurrences(of: "/market\n", with: "\n"))
+        let feed = SequencedFeed(hub: server.hub)
+        try await eventually("the silence called out") {
+            daemon.log.contains("all subscriptions were acknowledged but no data arrived in 2 s")
+        }
+        try await eventually("a second attempt") { daemon.log.components(separatedBy: "connected to ws://").count - 1 >= 2 }
+        _ = feed.stop()
+        let stopped = try await daemon.terminate()
+        #expect(stopped.status == 0)
+        #expect(daemon.log.contains("is the endpoint missing its route (e.g. /market)?"))
+    }
 }

@@ -1,0 +1,63 @@
+import Foundation
+import MarketServer
+import StreamVerification
+import Testing
+
+/// The output folder vanishes while events keep coming: within `output.buffer_bytes` nothing is
+/// lost; beyond it the oldest are dropped and a `buffer-overflow` gap marks them.
+@Suite(.serialized) struct StorageOutageTests {
+    /// Replaces the data folder with a plain file for `seconds` (new files cannot be created;
+    /// rotation every second makes the collector need one), then puts it back.
+    func takeAwayTheFolder(of daemon: DaemonProcess, for seconds: Double) async throws {
+        let data = daemon.dataDirectory, away = daemon.dataDirectory + ".away"
+        try FileManager.default.moveItem(atPath: data, toPath: away)
+        _ = FileManager.default.createFile(atPath: data, contents: Data("not a folder".utf8))
+        try await eventually("the failure to be noticed") { daemon.log.contains("writing stopped") }
+        try await Task.sleep(for: .seconds(seconds))
+        try FileManager.default.removeItem(atPath: data)
+        try FileManager.default.moveItem(atPath: away, toPath: data)
+        try await eventually("writing to resume") { daemon.log.contains("writing resumed") }
+    }
+
+    func run(bufferBytes: Int, interval: Duration, outageSeconds: Double) async throws -> (Completeness, DaemonProcess) {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let daemon = try DaemonProcess(configuration: FaultInjectionTests.configuration(port: server.port),
+                                       environment: ["STREAM_COLLECTOR_OUTPUT_ROTATE_SECONDS": "1",
+                                                     "STREAM_COLLECTOR_OUTPUT_BUFFER_BYTES": String(bufferBytes)])
+        _ = try await server.subscriber(to: FaultInjectionTests.streams)
+        let feed = SequencedFeed(hub: server.hub, interval: interval)
+        try await eventually("the feed to reach the daemon") { feed.count > 20 }
+        try await takeAwayTheFolder(of: daemon, for: outageSeconds)
+        let count = feed.count
+        try await eventually("more events") { feed.count > count + 20 }
+        let sent = feed.stop()
+        let files = DataFiles(directory: daemon.dataDirectory)
+        let last = try #require(sent.last)
+        try await eventually("the last event on disk") {
+            (try? files.lines("asset-index").contains { $0.contains(#""eventTime":\#(last.eventTime)"#) }) == true
+        }
+        #expect(daemon.isRunning)
+        let stopped = try await daemon.terminate()
+        #expect(stopped.status == 0)
+        #expect(daemon.log.components(separatedBy: "writing stopped").count - 1 == 1, "logged once per episode")
+        return (try Completeness(files: files, sent: sent), daemon)
+    }
+
+    @Test func withinTheBufferNothingIsLost() async throws {
+        let (result, _) = try await run(bufferBytes: 16 << 20, interval: .milliseconds(50), outageSeconds: 2)
+        #expect(result.gaps.isEmpty, "\(result)")
+        #expect(result.duplicated.isEmpty, "\(result)")
+        #expect(result.lostUnmarked.isEmpty, "\(result)")
+        #expect(result.undelivered == 0)
+    }
+
+    @Test func beyondTheBufferTheOldestAreDroppedAndMarked() async throws {
+        // ~420-byte lines every 5 ms overflow a 64 KiB buffer in well under a second.
+        let (result, daemon) = try await run(bufferBytes: 65_536, interval: .milliseconds(5), outageSeconds: 3)
+        #expect(result.duplicated.isEmpty, "\(result)")
+        #expect(result.lostUnmarked.isEmpty, "every dropped event lies inside the gap record: \(result)")
+        #expect(result.gaps.contains { $0.reason == "buffer-overflow" }, "\(result)")
+        #expect(daemon.log.contains("dropping the oldest records"))
+    }
+}
