@@ -53,7 +53,8 @@ public final class CollectorService: Sendable {
             subscribeIntervalMilliseconds: configuration.subscribeIntervalMilliseconds,
             reconnectInitialDelayMilliseconds: configuration.reconnectInitialDelayMilliseconds,
             reconnectMaxDelayMilliseconds: configuration.reconnectMaxDelayMilliseconds,
-            renewAfterSeconds: configuration.renewAfterSeconds)
+            renewAfterSeconds: configuration.renewAfterSeconds,
+            replacementDeadlineSeconds: configuration.connectTimeoutSeconds + configuration.staleAfterSeconds)
         let throttle = AttemptThrottle(minimumSpacingMilliseconds: 1000)
         let streams = configuration.allStreams
         if let rest = configuration.restEndpoint {

@@ -399,6 +399,32 @@ public final class NetworkLoop: @unchecked Sendable {
         }
     }
 
+    /// Starts an lws client connection to `address` for `target` (Host header, SNI and the name
+    /// the certificate is checked against stay `target.host`), tagged with `id`.
+    private func dial(_ target: NetworkTarget, address: String, id: ConnectionID,
+                      configure: (inout lws_client_connect_info) -> Void) -> OpaquePointer? {
+        guard let context = contextHandle.withLock({ $0?.pointer }) else { return nil }
+        var info = lws_client_connect_info()
+        info.context = context
+        info.port = Int32(target.port)
+        info.ssl_connection = target.secure ? Int32(bitPattern: LCCSCF_USE_SSL.rawValue) : 0
+        info.ietf_version_or_minus_one = -1
+        info.opaque_user_data = UnsafeMutableRawPointer(bitPattern: UInt(id.rawValue))
+        info.local_protocol_name = UnsafePointer(protocolName)
+        configure(&info)
+        return address.withCString { dialled in
+            target.host.withCString { host in
+                target.path.withCString { path in
+                    info.address = dialled
+                    info.host = host
+                    info.origin = host
+                    info.path = path
+                    return lws_client_connect_via_info(&info)
+                }
+            }
+        }
+    }
+
     /// Dials a resolved address for a registered connection or fetch.
     private func dial(_ id: ConnectionID, _ address: Result<String, TransportError>) {
         if let fetch = fetches[id] {
@@ -417,27 +443,10 @@ public final class NetworkLoop: @unchecked Sendable {
     }
 
     private func connect(_ fetch: Fetch, address: String) {
-        guard let context = contextHandle.withLock({ $0?.pointer }) else { return }
         let target = fetch.target
-        var info = lws_client_connect_info()
-        info.context = context
-        info.port = Int32(target.port)
-        info.ssl_connection = target.secure ? Int32(bitPattern: LCCSCF_USE_SSL.rawValue) : 0
-        info.ietf_version_or_minus_one = -1
-        info.opaque_user_data = UnsafeMutableRawPointer(bitPattern: UInt(fetch.id.rawValue))
-        info.local_protocol_name = UnsafePointer(protocolName)
-        info.method = UnsafePointer(getMethod)
-        info.alpn = UnsafePointer(http11)
-        let wsi = address.withCString { dialled in
-            target.host.withCString { host in
-                target.path.withCString { path in
-                    info.address = dialled
-                    info.host = host
-                    info.origin = host
-                    info.path = path
-                    return lws_client_connect_via_info(&info)
-                }
-            }
+        let wsi = dial(target, address: address, id: fetch.id) { info in
+            info.method = UnsafePointer(getMethod)
+            info.alpn = UnsafePointer(http11)
         }
         if wsi == nil {
             finish(fetch, .failure(.requestFailed("could not start a connection to \(target.host):\(target.port)" + (LibraryLog.takeLastError().map { ": \($0)" } ?? ""))))
@@ -445,26 +454,9 @@ public final class NetworkLoop: @unchecked Sendable {
     }
 
     private func connect(_ connection: Connection, address: String) {
-        guard let context = contextHandle.withLock({ $0?.pointer }) else { return }
         let target = connection.target
-        var info = lws_client_connect_info()
-        info.context = context
-        info.port = Int32(target.port)
-        info.ssl_connection = target.secure ? Int32(bitPattern: LCCSCF_USE_SSL.rawValue) : 0
-        info.ietf_version_or_minus_one = -1
-        info.opaque_user_data = UnsafeMutableRawPointer(bitPattern: UInt(connection.id.rawValue))
-        info.retry_and_idle_policy = UnsafePointer(retryPolicy)
-        info.local_protocol_name = UnsafePointer(protocolName)
-        let wsi = address.withCString { dialled in
-            target.host.withCString { host in
-                target.path.withCString { path in
-                    info.address = dialled
-                    info.host = host
-                    info.origin = host
-                    info.path = path
-                    return lws_client_connect_via_info(&info)
-                }
-            }
+        let wsi = dial(target, address: address, id: connection.id) { info in
+            info.retry_and_idle_policy = UnsafePointer(retryPolicy)
         }
         if let wsi {
             if !connection.finished { connection.wsi = wsi }

@@ -21,20 +21,13 @@ import Testing
         }
         _ = try await server.subscriber(to: FaultInjectionTests.streams)
         try await Task.sleep(for: .milliseconds(500))
-        let sent = feed.stop()
+        let (sent, result) = try await finishRun(feed, daemon)
         let files = DataFiles(directory: daemon.dataDirectory)
-        let last = try #require(sent.last)
-        try await eventually("the last event on disk") {
-            (try? files.lines("asset-index", skippingTornTails: true).contains { $0.contains(#""eventTime":\#(last.eventTime)"#) }) == true
-        }
-        let stopped = try await daemon.terminate()
-        #expect(stopped.status == 0)
 
         // Every line of every file is a whole JSON object, except at most a torn last fragment.
         for family in ["contract-info", "other-events", "rejected"] {
             _ = try files.objects(family, skippingTornTails: true)
         }
-        let result = try Completeness(files: files, sent: sent)
         #expect(result.unreadableLines == 0, "\(result)")
         #expect(result.tornFiles <= crashes, "\(result)")
         #expect(result.duplicated.isEmpty, "\(result)")

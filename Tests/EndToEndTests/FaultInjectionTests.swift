@@ -39,16 +39,8 @@ import Testing
         if reconnects { _ = try await server.subscriber(to: streams, otherThan: first, within: 30) }
         let resumed = feed.count
         try await eventually("events after the fault", within: 30) { feed.count >= resumed + settleEvents }
-        let sent = feed.stop()
-        let files = DataFiles(directory: daemon.dataDirectory)
-        if let last = sent.last(where: { $0.recipients > 0 }) {
-            try await eventually("the last delivered event on disk") {
-                (try? files.lines("asset-index").contains { $0.contains(#""eventTime":\#(last.eventTime)"#) }) == true
-            }
-        }
-        let stopped = try await daemon.terminate()
-        #expect(stopped.status == 0)
-        return (try Completeness(files: files, sent: sent), sent, daemon)
+        let (sent, result) = try await finishRun(feed, daemon)
+        return (result, sent, daemon)
     }
 
     @Test(arguments: ["abort", "close-1000", "close-1001", "close-1008", "close-1011", "silence"])
@@ -106,15 +98,7 @@ import Testing
             daemon.log.components(separatedBy: "replacement is live").count - 1 >= 3
         }
         try await Task.sleep(for: .milliseconds(500))
-        let sent = feed.stop()
-        let files = DataFiles(directory: daemon.dataDirectory)
-        let last = try #require(sent.last)
-        try await eventually("the last event on disk") {
-            (try? files.lines("asset-index").contains { $0.contains(#""eventTime":\#(last.eventTime)"#) }) == true
-        }
-        let stopped = try await daemon.terminate()
-        #expect(stopped.status == 0)
-        let result = try Completeness(files: files, sent: sent)
+        let (sent, result) = try await finishRun(feed, daemon)
         #expect(result.gaps.isEmpty, "\(result)")
         #expect(result.duplicated.isEmpty, "\(result)")
         #expect(sent.allSatisfy { $0.recipients > 0 }, "a connection was always up")

@@ -57,16 +57,7 @@ import Testing
         try await eventually("the failed lookup logged") { daemon.log.contains("did not resolve") }
         let count = feed.count
         try await eventually("more events") { feed.count > count + 10 }
-        let sent = feed.stop()
-        let files = DataFiles(directory: daemon.dataDirectory)
-        let last = try #require(sent.last)
-        try await eventually("the last event on disk") {
-            (try? files.lines("asset-index").contains { $0.contains(#""eventTime":\#(last.eventTime)"#) }) == true
-        }
-        #expect(daemon.isRunning)
-        let stopped = try await daemon.terminate()
-        #expect(stopped.status == 0)
-        let result = try Completeness(files: files, sent: sent)
+        let (_, result) = try await finishRun(feed, daemon)
         #expect(result.lostUnmarked.isEmpty && result.duplicated.isEmpty, "\(result)")
     }
 }

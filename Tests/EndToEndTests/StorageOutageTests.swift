@@ -31,17 +31,9 @@ import Testing
         try await takeAwayTheFolder(of: daemon, for: outageSeconds)
         let count = feed.count
         try await eventually("more events") { feed.count > count + 20 }
-        let sent = feed.stop()
-        let files = DataFiles(directory: daemon.dataDirectory)
-        let last = try #require(sent.last)
-        try await eventually("the last event on disk") {
-            (try? files.lines("asset-index").contains { $0.contains(#""eventTime":\#(last.eventTime)"#) }) == true
-        }
-        #expect(daemon.isRunning)
-        let stopped = try await daemon.terminate()
-        #expect(stopped.status == 0)
+        let (_, result) = try await finishRun(feed, daemon)
         #expect(daemon.log.components(separatedBy: "writing stopped").count - 1 == 1, "logged once per episode")
-        return (try Completeness(files: files, sent: sent), daemon)
+        return (result, daemon)
     }
 
     @Test func withinTheBufferNothingIsLost() async throws {

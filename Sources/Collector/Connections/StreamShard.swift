@@ -32,6 +32,8 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         var reconnectInitialDelayMilliseconds: Int
         var reconnectMaxDelayMilliseconds: Int
         var renewAfterSeconds: Int
+        /// A replacement not live this long after its attempt began is dropped (renewal retried later).
+        var replacementDeadlineSeconds: Int
         /// Streams per SUBSCRIBE request.
         var batchSize = 50
         /// How long a connection must be live before it counts as good (backoff reset).
@@ -236,7 +238,7 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         for id in Array(sessions.keys) { updateLiveness(id) }
         if let id = replacement, sessions[id]?.liveSinceMicros != nil { promoteReplacement() }
         if let id = replacement, let session = sessions[id], session.liveSinceMicros == nil,
-           now - session.attemptedAtMicros >= Int64(max(settings.staleAfterSeconds, 15)) * 1_000_000 {
+           now - session.attemptedAtMicros >= Int64(settings.replacementDeadlineSeconds) * 1_000_000 {
             logger.warning("the replacement connection did not go live in time; keeping the current one and retrying the renewal later")
             retire(id, reason: "replacement too slow")
             replacement = nil
