@@ -23,7 +23,8 @@ let package = Package(
         ),
         .target(name: "WebSocketTransport", dependencies: ["CLibWebSockets"]),
         .target(name: "MarketDecoding"),
-        .target(name: "RecordStorage", dependencies: ["MarketDecoding"]),
+        .target(name: "CFileSpace"),
+        .target(name: "RecordStorage", dependencies: ["MarketDecoding", "CFileSpace"]),
         .target(name: "StreamVerification"),
         .target(name: "MarketServer", dependencies: [
             "MarketDecoding",

@@ -1,17 +1,18 @@
-
+import CFileSpace
 import Glibc
-
-
-
 
 /// A file opened once with `O_CREAT|O_EXCL|O_APPEND`, written only by appending whole buffers.
 ///
-/// It never seeks, truncates or rewrites: a failed write leaves at most one unterminated fragment
-/// at the end, and the caller must then stop using the file.
+/// It never seeks, truncates or rewrites. Before each append it reserves the disk blocks the
+/// bytes need (`fallocate`, size unchanged), so a full disk refuses the whole buffer instead of
+/// taking half a line. Should a write still fail part-way (a filesystem that cannot reserve, an
+/// I/O error), the file keeps at most one unterminated fragment at its end, and the caller must
+/// then stop using it.
 final class AppendOnlyFile {
     let path: String
     private var descriptor: Int32
     private(set) var size = 0
+    private var canReserve = true
 
     /// Creates `path`, failing if it already exists; then syncs the folder so the name survives a crash.
     init(creating path: String, permissions: mode_t = 0o640) throws(StorageError) {
@@ -24,6 +25,13 @@ final class AppendOnlyFile {
     /// Appends all of `bytes`, looping on partial writes. On failure, returns how many bytes did
     /// reach the file along with the error.
     func append(_ bytes: UnsafeRawBufferPointer) -> (written: Int, error: StorageError?) {
+        if canReserve, bytes.count > 0 {
+            switch sc_reserve_space(descriptor, off_t(size), off_t(bytes.count)) {
+            case 0: break
+            case ENOSPC, EDQUOT: return (0, StorageError(operation: "write to", path: path, code: ENOSPC))
+            default: canReserve = false
+            }
+        }
         var written = 0
         while written < bytes.count {
             let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
@@ -48,6 +56,13 @@ final class AppendOnlyFile {
         _ = fsync(descriptor)
         _ = Glibc.close(descriptor)
         descriptor = -1
+        try? AppendOnlyFile.syncDirectory(containing: path)
+    }
+
+    /// Closes and deletes the file; only for a file that never received a whole line.
+    func remove() {
+        close()
+        _ = unlink(path)
         try? AppendOnlyFile.syncDirectory(containing: path)
     }
 

@@ -52,4 +52,27 @@ import Testing
         #expect(result.gaps.contains { $0.reason == "buffer-overflow" }, "\(result)")
         #expect(daemon.log.contains("dropping the oldest records"))
     }
+
+    /// A real ENOSPC: a 256 KiB tmpfs as the output folder fills up mid-stream, then grows.
+    @Test(.enabled(if: TemporaryFilesystem.canMount, "needs root to mount a tmpfs; skipped"))
+    func aFullDiskLosesNothingWithinTheBufferAndTearsNoLine() async throws {
+        let disk = try TemporaryFilesystem(kibibytes: 256)
+        defer { disk.unmount() }
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let daemon = try DaemonProcess(configuration: FaultInjectionTests.configuration(port: server.port), dataDirectory: disk.path)
+        _ = try await server.subscriber(to: FaultInjectionTests.streams)
+        let feed = SequencedFeed(hub: server.hub, interval: .milliseconds(5))
+        try await eventually("the disk to fill up", within: 30) { daemon.log.contains("No space left on device") }
+        try await Task.sleep(for: .seconds(2))
+        try disk.resize(kibibytes: 64 << 10)
+        try await eventually("writing to resume") { daemon.log.contains("writing resumed") }
+        let count = feed.count
+        try await eventually("more events") { feed.count > count + 50 }
+        let (_, result) = try await finishRun(feed, daemon)
+        #expect(result.gaps.isEmpty, "\(result)")
+        #expect(result.duplicated.isEmpty, "\(result)")
+        #expect(result.lostUnmarked.isEmpty, "\(result)")
+        #expect(result.tornFiles == 0 && result.unreadableLines == 0, "space is reserved before each write: \(result)")
+    }
 }

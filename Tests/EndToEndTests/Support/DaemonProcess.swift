@@ -19,15 +19,16 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// Starts `stream-collector run` with `configuration` (YAML) plus the data directory, in a
     /// new folder, or in `previous`'s folder (a restart on the same files, which then belong to
-    /// the new process and are removed with it).
-    init(configuration: String, environment: [String: String] = [:], restarting previous: DaemonProcess? = nil) throws {
+    /// the new process and are removed with it). `dataDirectory` puts the files elsewhere.
+    init(configuration: String, environment: [String: String] = [:], restarting previous: DaemonProcess? = nil,
+         dataDirectory: String? = nil) throws {
         folder = previous?.folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("collector-\(UUID().uuidString)")
         previous?.ownsFolder = false
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        dataDirectory = folder.appendingPathComponent("data").path
+        self.dataDirectory = dataDirectory ?? folder.appendingPathComponent("data").path
         logPath = folder.appendingPathComponent("stderr.log").path
         let configPath = folder.appendingPathComponent("config.yaml").path
-        try (configuration + "\noutput:\n  directory: \(dataDirectory)\n  fsync_interval_ms: 100\n")
+        try (configuration + "\noutput:\n  directory: \(self.dataDirectory)\n  fsync_interval_ms: 100\n")
             .write(toFile: configPath, atomically: true, encoding: .utf8)
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw HarnessError("\(Self.binary) is missing: build it first (scripts/test does `swift build` before `swift test`)")
