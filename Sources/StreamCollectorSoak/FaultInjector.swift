@@ -38,8 +38,11 @@ final class FaultInjector: Sendable {
         admissions.withLock { $0.removeAll() }
     }
 
+    /// The first faults are the memory-hungry frames, so that warm-up reaches the steady heap size.
+    private let opening = Mutex<[Fault]>([.hugeFrame, .fragmentedFrame, .malformedFrames, .hugeFrame])
+
     func injectRandom(into hub: MarketHub) {
-        let fault = Fault.allCases.randomElement()!
+        let fault = opening.withLock { $0.isEmpty ? nil : $0.removeFirst() } ?? Fault.allCases.randomElement()!
         guard let connection = hub.connections.randomElement()?.connection else { return }
         log.withLock { $0.append(fault) }
         switch fault {

@@ -16,7 +16,7 @@ struct SoakCommand: AsyncParsableCommand {
             Starts a swift-nio Binance-compatible server on 127.0.0.1 that publishes an
             !assetIndex@arr event every 20 ms, cuts every connection at --lifetime seconds (the
             24-hour cut, compressed; the collector renews at two thirds of it) and injects a random
-            fault every few seconds: TCP drops, closes with 1000/1001/1008/1011, silence, refused,
+            fault every 3 to 16 seconds (the memory-hungry frames first, during warm-up): TCP drops, closes with 1000/1001/1008/1011, silence, refused,
             stalled and 429/503-rejected connection attempts, malformed, binary, invalid UTF-8,
             5 MB and heavily fragmented frames. Then it stops the collector with SIGTERM and checks
             its files: every event once, every missing one inside a collector.gap record. It prints
@@ -31,7 +31,7 @@ struct SoakCommand: AsyncParsableCommand {
     var collector: String?
 
     @Option(help: "Seconds after which the server cuts a connection (the compressed 24-hour cut).")
-    var lifetime: Int = 30
+    var lifetime: Int = 20
 
     @Option(help: "Keep the collector's folder (data, config, log) here instead of deleting it.")
     var keep: String?
@@ -85,13 +85,15 @@ struct SoakCommand: AsyncParsableCommand {
         let feed = SequencedFeed(hub: hub, interval: .milliseconds(20))
         let memory = MemorySampler(pid: process.processIdentifier)
         let start = Date()
-        var nextFault = start.addingTimeInterval(5)
+        var nextFault = start.addingTimeInterval(3)
         var nextReport = start.addingTimeInterval(60)
         while Date().timeIntervalSince(start) < duration, process.isRunning {
             memory.sample()
             if Date() >= nextFault {
                 faults.injectRandom(into: hub)
-                nextFault = Date().addingTimeInterval(Double.random(in: 3...8))
+                // The opening faults come quickly, within the warm-up; later, some quiet stretches
+                // outlive the renewal age, so renewals happen between faults.
+                nextFault = Date().addingTimeInterval(faults.injected.count < 4 ? 3 : Double.random(in: 3...16))
             }
             if Date() >= nextReport {
                 print("soak: \(Int(Date().timeIntervalSince(start))) s, \(feed.count) events published, \(faults.injected.count) faults, RSS \(memory.latestMiB) MiB")

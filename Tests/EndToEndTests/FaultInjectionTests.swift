@@ -157,4 +157,25 @@ import Testing
         #expect(stopped.status == 0)
         #expect(daemon.log.contains("is the endpoint missing its route (e.g. /market)?"))
     }
+
+    @Test func aSilentConnectionReplacedByRenewalLeavesAMarkedGap() async throws {
+        // The watchdog (10 s) is slower than the renewal (3 s): the replacement takes over from a
+        // connection that had already gone quiet, and what it missed must still be marked.
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let daemon = try DaemonProcess(configuration: Self.configuration(port: server.port, extra: "renew_after_seconds: 3")
+            .replacingOccurrences(of: "stale_after_seconds: 2", with: "stale_after_seconds: 10"))
+        let first = try await server.subscriber(to: Self.streams)
+        let feed = SequencedFeed(hub: server.hub)
+        try await eventually("the feed to reach the daemon") { feed.count > 5 }
+        server.hub.silence(first)
+        try await eventually("the renewal", within: 20) { daemon.log.contains("replacement is live") }
+        let count = feed.count
+        try await eventually("more events") { feed.count > count + 10 }
+        let (_, result) = try await finishRun(feed, daemon)
+        #expect(result.lostUnmarked.isEmpty, "\(result)")
+        #expect(result.duplicated.isEmpty, "\(result)")
+        #expect(result.gaps.count == 1, "\(result)")
+        #expect(daemon.log.contains("the old connection fell silent before its replacement took over"))
+    }
 }

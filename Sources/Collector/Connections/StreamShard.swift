@@ -236,7 +236,7 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         guard !stopped else { return }
         let now = WallClock.nowMicroseconds()
         for id in Array(sessions.keys) { updateLiveness(id) }
-        if let id = replacement, sessions[id]?.liveSinceMicros != nil { promoteReplacement() }
+        if let id = replacement, let liveSince = sessions[id]?.liveSinceMicros { considerPromoting(replacementLiveSince: liveSince, now: now) }
         if let id = replacement, let session = sessions[id], session.liveSinceMicros == nil,
            now - session.attemptedAtMicros >= Int64(settings.replacementDeadlineSeconds) * 1_000_000 {
             logger.warning("the replacement connection did not go live in time; keeping the current one and retrying the renewal later")
@@ -266,6 +266,25 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         if ticking && firstData == 0 { return }
         sessions[id]?.liveSinceMicros = max(answered, firstData)
     }
+
+    /// Promotes a live replacement once the overlap is proven: the old connection has delivered
+    /// data at least as recent as the replacement's first. An old connection that stays behind
+    /// for `overlapWait` is cut anyway, and the stretch it missed is recorded as a gap.
+    private func considerPromoting(replacementLiveSince liveSince: Int64, now: Int64) {
+        guard ticking, let old = primary, let oldSession = sessions[old], oldSession.liveSinceMicros != nil else {
+            return promoteReplacement()
+        }
+        let oldLastData = oldSession.activity.lastDataMicros
+        if oldLastData >= liveSince { return promoteReplacement() }
+        guard now - liveSince >= Self.overlapWaitMicros else { return }
+        promoteReplacement()
+        recordGap(Outage(sinceMicros: oldLastData, reason: .connectionLost,
+                         detail: "the old connection fell silent before its replacement took over"),
+                  untilMicros: liveSince, stillOpen: false)
+    }
+
+    /// How long the old connection may lag behind a live replacement before it is cut anyway.
+    private static let overlapWaitMicros: Int64 = 2_500_000
 
     private func promoteReplacement() {
         guard let next = replacement else { return }
