@@ -22,8 +22,11 @@ struct CheckConfigCommand: AsyncParsableCommand {
             output.rotate_seconds: \(c.storage.rotateSeconds)
             output.fsync_interval_ms: \(c.storage.fsyncIntervalMilliseconds)
             output.buffer_bytes: \(c.storage.bufferBytes)
+            rest.endpoint: \(c.restEndpoint.map { "\($0) (snapshot of /fapi/v1/assetIndex after each gap)" } ?? "(no snapshots)")
             tls.ca_file: \(c.caFile ?? "(system store only)")
             stale_after_seconds: \(c.staleAfterSeconds)
+            renew_after_seconds: \(c.renewAfterSeconds) (make-before-break renewal)
+            connect_timeout_seconds: \(c.connectTimeoutSeconds)
             max_frame_bytes: \(c.maxFrameBytes)
             reconnect: \(c.reconnectInitialDelayMilliseconds) ms doubling to \(c.reconnectMaxDelayMilliseconds) ms
             validity: ping after \(c.pingAfterSeconds) s, hang up after \(c.hangupAfterSeconds) s

@@ -13,15 +13,18 @@ struct SoakCommand: AsyncParsableCommand {
         commandName: "stream-collector-soak",
         abstract: "Soak-test stream-collector against random faults; check loss, duplicates and memory.",
         discussion: """
-            Starts a swift-nio Binance-compatible server on 127.0.0.1 that publishes an
-            !assetIndex@arr event every 20 ms, cuts every connection at --lifetime seconds (the
-            24-hour cut, compressed; the collector renews at two thirds of it) and injects a random
-            fault every 3 to 16 seconds (the memory-hungry frames first, during warm-up): TCP drops, closes with 1000/1001/1008/1011, silence, refused,
-            stalled and 429/503-rejected connection attempts, malformed, binary, invalid UTF-8,
-            5 MB and heavily fragmented frames. Then it stops the collector with SIGTERM and checks
-            its files: every event once, every missing one inside a collector.gap record. It prints
-            the collector's RSS after warm-up, at its peak and at the end. Exit status 0 only when
-            nothing was lost or duplicated and RSS did not grow after warm-up.
+            Starts a swift-nio Binance-compatible server on 127.0.0.1 that publishes an \
+            !assetIndex@arr event every 20 ms, cuts every connection at --lifetime seconds (the \
+            24-hour cut, compressed; the collector renews at two thirds of it) and injects a random \
+            fault every 3 to 16 seconds (the memory-hungry frames first, during warm-up): TCP drops, \
+            closes with 1000/1001/1008/1011, silence, refused, stalled and 429/503-rejected \
+            connection attempts, malformed, binary, invalid UTF-8, 5 MB and heavily fragmented \
+            frames, and 429 answers to the REST snapshot.
+
+            Then it stops the collector with SIGTERM and checks its files: every event once, every \
+            missing one inside a collector.gap record. It prints the collector's RSS after warm-up, \
+            at its peak and at the end. Exit status 0 only when nothing was lost or duplicated and \
+            RSS did not grow after warm-up.
             """)
 
     @Option(help: "How long to run, in minutes.")
