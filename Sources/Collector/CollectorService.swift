@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import MarketDecoding
 import RecordStorage
@@ -99,7 +100,7 @@ public final class CollectorService: Sendable {
         func list(_ counts: [String: Int]) -> String {
             counts.isEmpty ? "none" : counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
-        logger.info("stopped: \(snapshot.framesReceived) frames received; records written: \(list(snapshot.recordsWritten)); rejected: \(list(snapshot.rejected))")
+        logger.info("stopped: \(snapshot.framesReceived) frames received; records written: \(list(snapshot.recordsWritten)); rejected: \(list(snapshot.rejected)); gaps: \(snapshot.gaps) (\(String(format: "%.3f", snapshot.gapSeconds)) s); renewals: \(snapshot.renewals); duplicates dropped: \(snapshot.duplicatesDropped); reconnects: \(list(snapshot.reconnects))")
     }
 }
 
