@@ -8,11 +8,13 @@ import Testing
 @Suite(.serialized) struct SnapshotTests {
     static let body = #"[{"symbol":"ADAUSD","time":1635740268004,"index":"1.92957370","bidBuffer":"0.10000000","askBuffer":"0.10000000","bidRate":"1.73661633","askRate":"2.12253107","autoExchangeBidBuffer":"0.05000000","autoExchangeAskBuffer":"0.05000000","autoExchangeBidRate":"1.83309501","autoExchangeAskRate":"2.02605238"},{"symbol":"BTCUSD","time":1635740268004,"index":"91235.46922539","extra":12345678901234567890123}]"#
 
-    @Test func aGapIsFollowedByOneSnapshotAfterA429RetryAfter() async throws {
+    /// 429 (too many requests) and 418 (IP banned) both make it wait `Retry-After`.
+    @Test(arguments: [429, 418])
+    func aGapIsFollowedByOneSnapshotAfterWaitingRetryAfter(refusal: Int) async throws {
         let requests = Mutex<[(uri: String, at: Date)]>([])
         let server = try await TestServer.start(answer: { uri in
             let count = requests.withLock { $0.append((uri, Date())); return $0.count }
-            return count == 1 ? HTTPAnswer(status: 429, headers: [("Retry-After", "2")]) : .json(Self.body)
+            return count == 1 ? HTTPAnswer(status: refusal, headers: [("Retry-After", "2")]) : .json(Self.body)
         })
         defer { Task { await server.stop() } }
         let daemon = try DaemonProcess(configuration: FaultInjectionTests.configuration(port: server.port),
@@ -32,7 +34,7 @@ import Testing
         #expect(stopped.status == 0)
 
         let seen = requests.withLock { $0 }
-        #expect(seen.map(\.uri) == ["/fapi/v1/assetIndex", "/fapi/v1/assetIndex"], "one 429, then one success")
+        #expect(seen.map(\.uri) == ["/fapi/v1/assetIndex", "/fapi/v1/assetIndex"], "one refusal, then one success")
         if seen.count == 2 { #expect(seen[1].at.timeIntervalSince(seen[0].at) >= 1.9, "Retry-After: 2 was honoured") }
         let objects = try files.objects("asset-index")
         let gapIndex = try #require(objects.firstIndex { $0["type"] as? String == "collector.gap" })
@@ -41,7 +43,7 @@ import Testing
         let lines = try files.lines("asset-index").filter { $0.contains("assetIndexSnapshot") }
         #expect(lines.first.map(Wire.withoutReceiveTime) == #"{"type":"assetIndexSnapshot","stream":"rest:/fapi/v1/assetIndex","eventTime":1635740268004,"symbol":"ADAUSD","index":"1.92957370","bidBuffer":"0.10000000","askBuffer":"0.10000000","bidRate":"1.73661633","askRate":"2.12253107","autoExchangeBidBuffer":"0.05000000","autoExchangeAskBuffer":"0.05000000","autoExchangeBidRate":"1.83309501","autoExchangeAskRate":"2.02605238"}"#)
         #expect(lines.last?.contains(#""extra":12345678901234567890123"#) == true, "values verbatim")
-        #expect(daemon.log.contains("429"))
+        #expect(daemon.log.contains("answered \(refusal)"))
     }
 
     @Test func anUnresolvableRestHostIsRetriedWhileTheStreamsKeepFlowing() async throws {

@@ -60,7 +60,9 @@ import Testing
         defer { disk.unmount() }
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
-        let daemon = try DaemonProcess(configuration: FaultInjectionTests.configuration(port: server.port), dataDirectory: disk.path)
+        // Rotation every second makes the collector create files while the disk is full too.
+        let daemon = try DaemonProcess(configuration: FaultInjectionTests.configuration(port: server.port),
+                                       environment: ["STREAM_COLLECTOR_OUTPUT_ROTATE_SECONDS": "1"], dataDirectory: disk.path)
         _ = try await server.subscriber(to: FaultInjectionTests.streams)
         let feed = SequencedFeed(hub: server.hub, interval: .milliseconds(5))
         try await eventually("the disk to fill up", within: 30) { daemon.log.contains("No space left on device") }
@@ -74,5 +76,7 @@ import Testing
         #expect(result.duplicated.isEmpty, "\(result)")
         #expect(result.lostUnmarked.isEmpty, "\(result)")
         #expect(result.tornFiles == 0 && result.unreadableLines == 0, "space is reserved before each write: \(result)")
+        // Every file is whole and begins with its header: none was left empty or headless.
+        _ = try DataFiles(directory: disk.path).lines("asset-index")
     }
 }
