@@ -100,7 +100,7 @@ public final class CollectorService: Sendable {
         func list(_ counts: [String: Int]) -> String {
             counts.isEmpty ? "none" : counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
-        logger.info("stopped: \(snapshot.framesReceived) frames received; records written: \(list(snapshot.recordsWritten)); rejected: \(list(snapshot.rejected)); gaps: \(snapshot.gaps) (\(String(format: "%.3f", snapshot.gapSeconds)) s); renewals: \(snapshot.renewals); duplicates dropped: \(snapshot.duplicatesDropped); reconnects: \(list(snapshot.reconnects))")
+        logger.info("stopped: \(snapshot.framesReceived) frames received; records written: \(list(snapshot.recordsWritten)); rejected: \(list(snapshot.rejected)); gaps: \(snapshot.gaps) (\(String(format: "%.3f", snapshot.gapSeconds)) s); renewals: \(snapshot.renewals); REST snapshots: \(list(snapshot.snapshots)); duplicates dropped: \(snapshot.duplicatesDropped); reconnects: \(list(snapshot.reconnects))")
     }
 }
 

@@ -15,25 +15,7 @@ public struct FrameDecoder: Sendable {
 
     public func decode(_ frame: InboundFrame) -> FrameOutcome {
         var outcome = FrameOutcome()
-        if frame.payload.count > maximumFrameBytes {
-            reject(frame, .oversized, "\(frame.payload.count) bytes exceed the limit of \(maximumFrameBytes)", into: &outcome)
-            return outcome
-        }
-        if frame.isBinary {
-            reject(frame, .binary, "binary message of \(frame.payload.count) bytes", into: &outcome)
-            return outcome
-        }
-        guard UTF8Validation.isValid(frame.payload) else {
-            reject(frame, .invalidUTF8, "message is not valid UTF-8", into: &outcome)
-            return outcome
-        }
-        let tape: JSONTape
-        do {
-            tape = try JSONTape(parsing: frame.payload)
-        } catch {
-            reject(frame, .invalidJSON, error.description, into: &outcome)
-            return outcome
-        }
+        guard let tape = parse(frame, into: &outcome) else { return outcome }
         let root = tape.root
         switch root.kind {
         case .object:
@@ -185,6 +167,29 @@ public struct FrameDecoder: Sendable {
     }
 
     // MARK: - Rejections
+
+    /// The frame's JSON, or nil after recording why it has none (too large, binary, not UTF-8,
+    /// not JSON). Shared with `SnapshotDecoder` for REST bodies.
+    func parse(_ frame: InboundFrame, into outcome: inout FrameOutcome) -> JSONTape? {
+        if frame.payload.count > maximumFrameBytes {
+            reject(frame, .oversized, "\(frame.payload.count) bytes exceed the limit of \(maximumFrameBytes)", into: &outcome)
+            return nil
+        }
+        if frame.isBinary {
+            reject(frame, .binary, "binary message of \(frame.payload.count) bytes", into: &outcome)
+            return nil
+        }
+        guard UTF8Validation.isValid(frame.payload) else {
+            reject(frame, .invalidUTF8, "message is not valid UTF-8", into: &outcome)
+            return nil
+        }
+        do {
+            return try JSONTape(parsing: frame.payload)
+        } catch {
+            reject(frame, .invalidJSON, error.description, into: &outcome)
+            return nil
+        }
+    }
 
     func reject(_ frame: InboundFrame, _ reason: RejectionReason, _ detail: String, part: JSONValue? = nil, into outcome: inout FrameOutcome) {
         let payload = part.map { Array($0.rawBytes) } ?? frame.payload

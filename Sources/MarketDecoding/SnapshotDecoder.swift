@@ -20,17 +20,7 @@ public struct SnapshotDecoder: Sendable {
     public func decodeAssetIndex(_ body: [UInt8], receivedAtMicros: Int64) -> FrameOutcome {
         let frame = InboundFrame(payload: body, isBinary: false, receivedAtMicros: receivedAtMicros, source: Self.assetIndexStream)
         var outcome = FrameOutcome()
-        guard UTF8Validation.isValid(body) else {
-            frames.reject(frame, .invalidUTF8, "response body is not valid UTF-8", into: &outcome)
-            return outcome
-        }
-        let tape: JSONTape
-        do {
-            tape = try JSONTape(parsing: body)
-        } catch {
-            frames.reject(frame, .invalidJSON, error.description, into: &outcome)
-            return outcome
-        }
+        guard let tape = frames.parse(frame, into: &outcome) else { return outcome }
         let elements: [JSONValue]
         switch tape.root.kind {
         case .array: elements = tape.root.elements

@@ -81,9 +81,9 @@ final class FileSeries {
         let result = header.line().withUnsafeBytes { file.append($0) }
         if let error = result.error {
             file.close()
-            // Nothing of ours is in it (not even the whole header): remove it rather than leave
-            // an empty or headless file for readers.
-            if result.written == 0 || result.written < header.line().count { file.remove() }
+            // Not even the whole header reached it: remove it rather than leave an empty or
+            // headless file for readers.
+            file.remove()
             throw error
         }
         current = OpenFile(file: file, partition: partition, createdAtMicros: nowMicros)

@@ -28,12 +28,19 @@ enum NameResolver {
         guard let source, inet_ntop(first.pointee.ai_family, source, &text, socklen_t(length)) != nil else {
             return .failure(.nameLookupFailed(host, "no IPv4 or IPv6 address"))
         }
-        return .success(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        return .success(String(nulTerminated: text))
     }
 
     /// Whether `host` is already a numeric IPv4 or IPv6 address.
     static func isNumeric(_ host: String) -> Bool {
         var v4 = in_addr(), v6 = in6_addr()
         return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+    }
+}
+
+extension String {
+    /// The text of a C character buffer up to its first NUL (all of it if there is none).
+    init(nulTerminated buffer: [CChar]) {
+        self.init(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

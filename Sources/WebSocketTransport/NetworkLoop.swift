@@ -267,7 +267,7 @@ public final class NetworkLoop: @unchecked Sendable {
             var value = [CChar](repeating: 0, count: 64)
             let length = value.count
             if lws_hdr_copy(wsi, &value, Int32(length), WSI_TOKEN_HTTP_RETRY_AFTER) > 0 {
-                fetch.retryAfter = String(decoding: value.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                fetch.retryAfter = String(nulTerminated: value)
             }
         case LWS_CALLBACK_RECEIVE_CLIENT_HTTP:
             guard fetch(for: wsi) != nil else { return 0 }
@@ -288,15 +288,13 @@ public final class NetworkLoop: @unchecked Sendable {
             guard let fetch = fetch(for: wsi) else { return 0 }
             finish(fetch, .failure(.requestFailed("the connection closed before the response was complete")))
         case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+            let detail = (input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? "unknown error")
+                + (LibraryLog.takeLastError().map { " (\($0))" } ?? "")
             if let fetch = fetch(for: wsi) {
-                let detail = input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? "unknown error"
-                finish(fetch, .failure(.requestFailed(detail + (LibraryLog.takeLastError().map { " (\($0))" } ?? ""))))
-                return 0
+                finish(fetch, .failure(.requestFailed(detail)))
+            } else if let connection = connection(for: wsi) {
+                finish(connection, .failedToConnect(detail))
             }
-            guard let connection = connection(for: wsi) else { return 0 }
-            let detail = input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? "unknown error"
-            let library = LibraryLog.takeLastError().map { " (\($0))" } ?? ""
-            finish(connection, .failedToConnect(detail + library))
         case LWS_CALLBACK_CLIENT_CLOSED:
             guard let connection = connection(for: wsi) else { return 0 }
             finish(connection, closeReason(connection))

@@ -158,7 +158,7 @@ public enum ConfigurationLoader {
         }
         let configuration = CollectorConfiguration(
             endpoint: endpoint, streams: streams, symbols: symbols, storage: storage,
-            restEndpoint: rest.isEmpty ? nil : (rest.hasSuffix("/") ? String(rest.dropLast()) : rest),
+            restEndpoint: rest.isEmpty ? nil : rest,
             caFile: caFile.isEmpty ? nil : caFile,
             staleAfterSeconds: try reader.integer("stale_after_seconds", in: 2...86_400),
             renewAfterSeconds: try reader.integer("renew_after_seconds", in: 2...86_000),

@@ -37,7 +37,7 @@ final class AssetIndexSnapshots: @unchecked Sendable {
         self.pipeline = pipeline
         self.stats = stats
         var logger = logger
-        logger[metadataKey: "source"] = "rest:\(Self.path)"
+        logger[metadataKey: "source"] = "\(SnapshotDecoder.assetIndexStream)"
         self.logger = logger
         decoder = SnapshotDecoder(maximumBodyBytes: maximumBodyBytes)
         self.minimumSpacingSeconds = minimumSpacingSeconds
