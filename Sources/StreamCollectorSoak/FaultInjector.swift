@@ -38,8 +38,10 @@ final class FaultInjector: Sendable {
         admissions.withLock { $0.removeAll() }
     }
 
-    /// The first faults are the memory-hungry frames, so that warm-up reaches the steady heap size.
+    /// The first faults are the memory-hungry frames (the 5 MB one twice in a row, the most that
+    /// is ever in flight), so that warm-up reaches the steady heap size.
     private let opening = Mutex<[Fault]>([.hugeFrame, .fragmentedFrame, .malformedFrames, .hugeFrame])
+    private let hugeFramesAtOnce = Mutex(2)
 
     func injectRandom(into hub: MarketHub) {
         let fault = opening.withLock { $0.isEmpty ? nil : $0.removeFirst() } ?? Fault.allCases.randomElement()!
@@ -69,7 +71,12 @@ final class FaultInjector: Sendable {
             connection.send(frame: .binary, payload: [0, 1, 2])
             connection.send(frame: .text, payload: [0x22, 0xC3, 0x28, 0x22])
         case .hugeFrame:
-            connection.send(text: #"{"stream":"!contractInfo","data":{"e":"contractInfo","E":1,"s":"X","pad":""# + String(repeating: "x", count: 5 << 20) + #""}}"#)
+            let copies = hugeFramesAtOnce.withLock { copies in
+                defer { copies = 1 }
+                return copies
+            }
+            let frame = #"{"stream":"!contractInfo","data":{"e":"contractInfo","E":1,"s":"X","pad":""# + String(repeating: "x", count: 5 << 20) + #""}}"#
+            for _ in 0..<copies { connection.send(text: frame) }
         case .fragmentedFrame:
             let event = SequencedFeed.event(symbol: "FRAGUSD", eventTime: 1, tick: 1)
             connection.sendFragmented(text: Array(#"{"stream":"!assetIndex@arr","data":[\#(event)]}"#.utf8), pieces: 400, emptyFinalFrame: true)
