@@ -23,8 +23,8 @@ let package = Package(
         ),
         .target(name: "WebSocketTransport", dependencies: ["CLibWebSockets"]),
         .target(name: "MarketDecoding"),
-        .target(name: "CFileSpace"),
-        .target(name: "RecordStorage", dependencies: ["MarketDecoding", "CFileSpace"]),
+        .target(name: "CLinux", linkerSettings: [.linkedLibrary("z")]),
+        .target(name: "RecordStorage", dependencies: ["MarketDecoding", "CLinux"]),
         .target(name: "StreamVerification"),
         .target(name: "MarketServer", dependencies: [
             "MarketDecoding",
@@ -33,13 +33,14 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOWebSocket", package: "swift-nio"),
         ]),
+        .target(name: "SystemService", dependencies: ["CLinux"]),
         .target(name: "Collector", dependencies: [
             "WebSocketTransport", "MarketDecoding", "RecordStorage",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "StreamCollectorCLI", dependencies: [
-            "Collector", "MarketServer",
+            "Collector", "MarketServer", "SystemService",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

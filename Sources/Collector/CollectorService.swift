@@ -2,25 +2,32 @@ import Foundation
 import Logging
 import MarketDecoding
 import RecordStorage
+import Synchronization
 import WebSocketTransport
 
 /// The running daemon: network loop → decoding → storage, with one `StreamShard` per shard
 /// of at most `streamsPerConnection` streams.
 ///
-/// `start` returns once everything is running; `stop` stops reading, writes everything already
-/// received, closes the files and returns (well within 2 s).
+/// `start` returns once everything is running; `reload` changes streams, symbols and output
+/// settings while running; `stop` stops reading, writes everything already received, closes the
+/// files and returns (well within 2 s). `health` may be called from any thread.
 public final class CollectorService: Sendable {
-    public let configuration: CollectorConfiguration
     public let stats: CollectorStats
     private let logger: Logger
     private let loop: NetworkLoop
     private let writer: RecordWriter
     private let pipeline: FramePipeline
-    private let shards: [StreamShard]
     private let snapshots: AssetIndexSnapshots?
+    private let makeShard: @Sendable (_ label: String, _ streams: [String], _ downSinceMicros: Int64?) -> StreamShard
+    private let state: Mutex<State>
+
+    private struct State {
+        var configuration: CollectorConfiguration
+        var shards: [StreamShard]
+        var shardsMade: Int
+    }
 
     public init(configuration: CollectorConfiguration, logger: Logger) throws(CollectorError) {
-        self.configuration = configuration
         self.logger = logger
         let stats = CollectorStats()
         self.stats = stats
@@ -57,7 +64,6 @@ public final class CollectorService: Sendable {
             renewAfterSeconds: configuration.renewAfterSeconds,
             replacementDeadlineSeconds: configuration.connectTimeoutSeconds + configuration.staleAfterSeconds)
         let throttle = AttemptThrottle(minimumSpacingMilliseconds: 1000)
-        let streams = configuration.allStreams
         if let rest = configuration.restEndpoint {
             do {
                 snapshots = AssetIndexSnapshots(base: try NetworkTarget(url: rest, accepting: NetworkTarget.Scheme.web), loop: loop,
@@ -69,16 +75,22 @@ public final class CollectorService: Sendable {
             snapshots = nil
         }
         let snapshots = self.snapshots
-        let downSince = writer.previousRunLastWriteMicros
-        shards = stride(from: 0, to: streams.count, by: configuration.streamsPerConnection).enumerated().map { index, start in
-            let shardStreams = Array(streams[start..<min(start + configuration.streamsPerConnection, streams.count)])
-            let carriesAssetIndex = shardStreams.contains { StreamFamily.of(stream: $0) == .assetIndex }
-            return StreamShard(label: "market-\(index + 1)", streams: shardStreams,
-                               target: target, settings: settings, loop: loop, pipeline: pipeline,
-                               throttle: throttle, stats: stats, logger: logger, downSinceMicros: downSince,
-                               afterGap: { if carriesAssetIndex { snapshots?.request() } })
+        let makeShard: @Sendable (String, [String], Int64?) -> StreamShard = { label, streams, downSince in
+            StreamShard(label: label, streams: streams, target: target, settings: settings, loop: loop, pipeline: pipeline,
+                        throttle: throttle, stats: stats, logger: logger, downSinceMicros: downSince,
+                        afterGap: { streams in
+                            if streams.contains(where: { StreamFamily.of(stream: $0) == .assetIndex }) { snapshots?.request() }
+                        })
         }
+        self.makeShard = makeShard
+        let downSince = writer.previousRunLastWriteMicros
+        let groups = Self.split(configuration.allStreams, by: configuration.streamsPerConnection)
+        let shards = groups.enumerated().map { index, streams in makeShard("market-\(index + 1)", streams, downSince) }
+        state = Mutex(State(configuration: configuration, shards: shards, shardsMade: shards.count))
     }
+
+    /// The configuration in effect (after any reloads).
+    public var configuration: CollectorConfiguration { state.withLock { $0.configuration } }
 
     public func start() throws(CollectorError) {
         do {
@@ -86,11 +98,51 @@ public final class CollectorService: Sendable {
         } catch {
             throw .transport(error.description)
         }
+        let (configuration, shards) = state.withLock { ($0.configuration, $0.shards) }
         logger.info("collecting \(configuration.allStreams.count) streams from \(configuration.endpoint) on \(shards.count) connection(s) into \(configuration.storage.directory)")
         for shard in shards { shard.start() }
     }
 
+    /// Applies what can change while running — streams and symbols (added and removed on the
+    /// open connections, the others untouched), output settings (new files start at once), the
+    /// log level — and returns the keys that changed but need a restart (their running values
+    /// are kept). Call from one task at a time.
+    @discardableResult
+    public func reload(_ requested: CollectorConfiguration) -> [String] {
+        let (running, shards, made) = state.withLock { ($0.configuration, $0.shards, $0.shardsMade) }
+        let restartOnly = running.restartOnlyChanges(to: requested)
+        let next = running.reloaded(from: requested)
+        writer.reconfigure(next.storage)
+        let plan = Self.reassign(next.allStreams, over: shards.map(\.status.streams), limit: next.streamsPerConnection)
+        var kept: [StreamShard] = []
+        for (shard, streams) in zip(shards, plan.existing) {
+            if streams.isEmpty {
+                shard.stop(closingConnections: true)
+            } else {
+                shard.update(streams: streams)
+                kept.append(shard)
+            }
+        }
+        let added = plan.added.enumerated().map { offset, streams in makeShard("market-\(made + offset + 1)", streams, nil) }
+        for shard in added { shard.start() }
+        state.withLock {
+            $0.configuration = next
+            $0.shards = kept + added
+            $0.shardsMade = made + added.count
+        }
+        logger.info("configuration reloaded: \(next.allStreams.count) streams on \(kept.count + added.count) connection(s); files reopened")
+        return restartOnly
+    }
+
+    /// How the collector is doing right now.
+    public func health(nowMicros: Int64 = WallClock.nowMicroseconds()) -> CollectorHealth {
+        let (configuration, shards) = state.withLock { ($0.configuration, $0.shards) }
+        return CollectorHealth(shards: shards.map(\.status), writer: writer.status, stats: stats.snapshot,
+                               staleMicros: Int64(configuration.staleAfterSeconds) * 1_000_000, nowMicros: nowMicros)
+    }
+
     public func stop() {
+        let shards = state.withLock { $0.shards }
         for shard in shards { shard.stop() }
         snapshots?.stop()
         loop.stop()
@@ -101,6 +153,25 @@ public final class CollectorService: Sendable {
             counts.isEmpty ? "none" : counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
         logger.info("stopped: \(snapshot.framesReceived) frames received; records written: \(list(snapshot.recordsWritten)); rejected: \(list(snapshot.rejected)); gaps: \(snapshot.gaps) (\(String(format: "%.3f", snapshot.gapSeconds)) s); renewals: \(snapshot.renewals); REST snapshots: \(list(snapshot.snapshots)); duplicates dropped: \(snapshot.duplicatesDropped); reconnects: \(list(snapshot.reconnects))")
+    }
+
+    static func split(_ streams: [String], by size: Int) -> [[String]] {
+        stride(from: 0, to: streams.count, by: size).map { Array(streams[$0..<min($0 + size, streams.count)]) }
+    }
+
+    /// Which streams each existing shard keeps (in its order), where the new ones go (into
+    /// shards with room first, then new shards of at most `limit`).
+    static func reassign(_ wanted: [String], over current: [[String]], limit: Int) -> (existing: [[String]], added: [[String]]) {
+        let wantedSet = Set(wanted)
+        var existing = current.map { $0.filter { wantedSet.contains($0) } }
+        let placed = Set(existing.joined())
+        var fresh = wanted.filter { !placed.contains($0) }[...]
+        for index in existing.indices where !existing[index].isEmpty {
+            let room = max(0, limit - existing[index].count)
+            existing[index] += fresh.prefix(room)
+            fresh = fresh.dropFirst(room)
+        }
+        return (existing, split(Array(fresh), by: limit))
     }
 }
 

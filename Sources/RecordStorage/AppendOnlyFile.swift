@@ -1,4 +1,4 @@
-import CFileSpace
+import CLinux
 import Glibc
 
 /// A file opened once with `O_CREAT|O_EXCL|O_APPEND`, written only by appending whole buffers.

@@ -12,7 +12,11 @@ import MarketDecoding
 ///
 /// Not thread-safe: the owner calls it from one serial queue.
 public final class RecordStore {
-    public let configuration: StorageConfiguration
+    /// Changes apply from the next write (a smaller size or age limit rotates the open files
+    /// then); `directory` cannot change.
+    public var configuration: StorageConfiguration {
+        willSet { precondition(newValue.directory == configuration.directory, "the output directory cannot change while running") }
+    }
     private let report: (StorageEvent) -> Void
     private var series: [StreamFamily: FileSeries] = [:]
     private var pending: [Record] = []
@@ -68,6 +72,11 @@ public final class RecordStore {
                 do { try file.syncIfDirty() } catch { noteFailure(error, nowMicros: nowMicros) }
             }
         }
+    }
+
+    /// Syncs and closes the open files; the next records go to new files (SIGHUP's "reopen").
+    public func closeFiles() {
+        for file in series.values { file.closeCurrent() }
     }
 
     /// Writes what it can, then syncs and closes every open file.

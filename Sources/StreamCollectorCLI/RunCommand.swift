@@ -1,13 +1,20 @@
 import ArgumentParser
 import Collector
+import Foundation
 import Logging
+import SystemService
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the collector in the foreground until SIGTERM or SIGINT.",
         discussion: """
-            On SIGTERM/SIGINT it stops reading, writes everything received, closes its files and exits 0.
+            SIGTERM/SIGINT: stop reading, write everything received, close the files, exit 0.
+            SIGHUP: reload the configuration file (streams, symbols, output settings, log level; the
+            other keys need a restart) and start new files; an invalid file is rejected with a log
+            line and the running configuration stays in effect.
+            Under systemd (Type=notify) it reports READY=1 once every subscription is answered,
+            STATUS= with live counts, and WATCHDOG=1 only while events flow and the disk accepts writes.
             Exit status 78 means the configuration was refused (the message names the key);
             73 means the output directory or the network layer could not be set up.
             """)
@@ -17,9 +24,11 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try loadConfiguration(config)
-        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        let level = LogLevelControl(Logger.Level(rawValue: configuration.logLevel) ?? .info)
         LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: level) }
         let logger = Logger(label: "stream-collector")
+        // Handled from here on: a SIGHUP during start-up must not end the process.
+        let signals = Signals.stream(of: [.terminate, .interrupt, .hangUp])
         let service: CollectorService
         do {
             service = try CollectorService(configuration: configuration, logger: logger)
@@ -28,9 +37,24 @@ struct RunCommand: AsyncParsableCommand {
             logger.critical("\(error)")
             throw ExitCode(73)
         }
-        let signal = await Signals.waitForTermination()
-        logger.info("received \(signal); stopping")
-        service.stop()
+        let supervisor = ServiceSupervisor(service: service, notifier: ServiceNotifier(), logger: logger)
+        let heartbeat = Task { await supervisor.run() }
+        for await signal in signals {
+            if signal == .hangUp {
+                await supervisor.reload {
+                    let requested = try ConfigurationLoader.load(path: config)
+                    let restartOnly = service.reload(requested)
+                    level.level = Logger.Level(rawValue: requested.logLevel) ?? level.level
+                    return restartOnly
+                }
+                continue
+            }
+            logger.info("received \(signal.rawValue); stopping")
+            await supervisor.stopping()
+            heartbeat.cancel()
+            service.stop()
+            return
+        }
     }
 }
 
@@ -39,7 +63,7 @@ func loadConfiguration(_ path: String?) throws -> CollectorConfiguration {
     do {
         return try ConfigurationLoader.load(path: path)
     } catch {
-        Signals.writeError("<3>stream-collector: \(error)\n")
+        FileHandle.standardError.write(Data("<3>stream-collector: \(error)\n".utf8))
         throw ExitCode(78)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MarketServer
+import SystemService
 
 struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,7 +26,7 @@ struct SimulateCommand: AsyncParsableCommand {
         let server = try await WebSocketServer.start(host: host, port: port, handler: hub, answer: simulator.answer(uri:))
         simulator.start()
         print("simulating Binance market streams on ws://\(host):\(server.port)/market and REST on http://\(host):\(server.port) (Ctrl-C to stop)")
-        _ = await Signals.waitForTermination()
+        for await _ in Signals.stream(of: [.terminate, .interrupt]) { break }
         simulator.stop()
         await server.stop()
     }

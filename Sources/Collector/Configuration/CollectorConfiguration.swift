@@ -43,3 +43,42 @@ public struct CollectorConfiguration: Sendable, Equatable {
         return (streams + symbols.map { "\($0.lowercased())@assetIndex" }).filter { seen.insert($0).inserted }
     }
 }
+
+extension CollectorConfiguration {
+    /// The keys whose values differ between `self` and `other` but that a running collector
+    /// cannot change (a reload keeps their running values; a restart applies them).
+    public func restartOnlyChanges(to other: CollectorConfiguration) -> [String] {
+        var keys: [String] = []
+        func compare<Value: Equatable>(_ key: String, _ path: KeyPath<CollectorConfiguration, Value>) {
+            if self[keyPath: path] != other[keyPath: path] { keys.append(key) }
+        }
+        compare("endpoint", \.endpoint)
+        compare("output.directory", \.storage.directory)
+        compare("rest.endpoint", \.restEndpoint)
+        compare("tls.ca_file", \.caFile)
+        compare("stale_after_seconds", \.staleAfterSeconds)
+        compare("renew_after_seconds", \.renewAfterSeconds)
+        compare("max_frame_bytes", \.maxFrameBytes)
+        compare("reconnect.initial_delay_ms", \.reconnectInitialDelayMilliseconds)
+        compare("reconnect.max_delay_ms", \.reconnectMaxDelayMilliseconds)
+        compare("subscribe_interval_ms", \.subscribeIntervalMilliseconds)
+        compare("streams_per_connection", \.streamsPerConnection)
+        compare("connect_timeout_seconds", \.connectTimeoutSeconds)
+        compare("validity.ping_after_seconds", \.pingAfterSeconds)
+        compare("validity.hangup_after_seconds", \.hangupAfterSeconds)
+        compare("inflight_bytes", \.inflightBytes)
+        return keys
+    }
+
+    /// `self` with what a reload can change taken from `other`: streams, symbols, the output
+    /// settings other than the directory, and the log level.
+    public func reloaded(from other: CollectorConfiguration) -> CollectorConfiguration {
+        var result = self
+        result.streams = other.streams
+        result.symbols = other.symbols
+        result.storage = other.storage
+        result.storage.directory = storage.directory
+        result.logLevel = other.logLevel
+        return result
+    }
+}

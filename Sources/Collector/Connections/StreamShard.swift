@@ -53,7 +53,6 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
     static let sparseStreams: Set<String> = ["!contractInfo"]
 
     let label: String
-    let streams: [String]
     private let target: NetworkTarget
     private let settings: Settings
     private let loop: NetworkLoop
@@ -61,11 +60,15 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
     private let throttle: AttemptThrottle
     private let stats: CollectorStats
     private let logger: Logger
-    private let afterGap: @Sendable () -> Void
+    private let afterGap: @Sendable (_ streams: [String]) -> Void
     private let queue: DispatchQueue
-    private let ticking: Bool
     /// Read on the network thread for every message; written on `queue`.
     private let sources = Mutex<[ConnectionID: FramePipeline.Source]>([:])
+    /// Written on `queue` every tick; read by anyone (health, status, metrics).
+    private let published: Mutex<ShardStatus>
+
+    private var streams: [String]
+    private var ticking: Bool
 
     private var backoff: Backoff
     private var sessions: [ConnectionID: ShardSession] = [:]
@@ -82,9 +85,10 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
     ///   first live connection is recorded as a `collector-down` gap.
     init(label: String, streams: [String], target: NetworkTarget, settings: Settings, loop: NetworkLoop,
          pipeline: FramePipeline, throttle: AttemptThrottle, stats: CollectorStats, logger: Logger,
-         downSinceMicros: Int64?, afterGap: @escaping @Sendable () -> Void) {
+         downSinceMicros: Int64?, afterGap: @escaping @Sendable (_ streams: [String]) -> Void) {
         self.label = label
         self.streams = streams
+        published = Mutex(ShardStatus(label: label, streams: streams))
         self.target = target
         self.settings = settings
         self.loop = loop
@@ -96,7 +100,7 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         logger[metadataKey: "connection"] = "\(label)"
         self.logger = logger
         queue = DispatchQueue(label: "stream-collector.\(label)")
-        ticking = streams.contains { !Self.sparseStreams.contains($0) }
+        ticking = Self.anyTicking(streams)
         backoff = Backoff(initialMilliseconds: settings.reconnectInitialDelayMilliseconds,
                           maximumMilliseconds: settings.reconnectMaxDelayMilliseconds)
         outage = downSinceMicros.map {
@@ -116,9 +120,10 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         }
     }
 
-    /// Stops reconnecting and records an outage still open; the network loop closes the sockets
-    /// itself when it stops. Gap records are queued on the pipeline before this returns.
-    func stop() {
+    /// Stops reconnecting and records an outage still open. Gap records are queued on the
+    /// pipeline before this returns. `closingConnections` closes the shard's sockets (a shard
+    /// removed by a reload); otherwise the network loop closes them when it stops.
+    func stop(closingConnections: Bool = false) {
         queue.sync {
             stopped = true
             timer?.cancel()
@@ -127,6 +132,33 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
                 recordGap(outage, untilMicros: WallClock.nowMicroseconds(), stillOpen: true)
                 self.outage = nil
             }
+            if closingConnections {
+                for id in sessions.keys { loop.close(id, code: 1000, reason: "unsubscribed") }
+            }
+        }
+    }
+
+    /// What the shard is doing, as of its last tick.
+    var status: ShardStatus { published.withLock { $0 } }
+
+    /// Changes the shard's streams without touching the others: connections already subscribed
+    /// get UNSUBSCRIBE for the removed ones and SUBSCRIBE for the added ones; connections made
+    /// later subscribe to the new list.
+    func update(streams newStreams: [String]) {
+        queue.sync {
+            let removed = streams.filter { !newStreams.contains($0) }
+            let added = newStreams.filter { !streams.contains($0) }
+            guard !removed.isEmpty || !added.isEmpty else { return }
+            streams = newStreams
+            ticking = Self.anyTicking(newStreams)
+            published.withLock { $0.streams = newStreams }
+            let unsubscribing = batches(removed), subscribing = batches(added)
+            for (id, session) in sessions where session.openedAtMicros != nil && session.role != .retiring {
+                sessions[id]?.requestsToSend += unsubscribing.count + subscribing.count
+                send(.unsubscribe, unsubscribing[...], on: id)
+                send(.subscribe, subscribing[...], on: id)
+            }
+            logger.info("streams changed: +\(added.count) -\(removed.count), \(newStreams.count) on this connection")
         }
     }
 
@@ -182,18 +214,23 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
 
     private func opened(_ id: ConnectionID) {
         guard !stopped, sessions[id] != nil else { return }
-        let batches = stride(from: 0, to: streams.count, by: settings.batchSize).map {
-            Array(streams[$0..<min($0 + settings.batchSize, streams.count)])
-        }
+        let batches = batches(streams)
         sessions[id]?.openedAtMicros = WallClock.nowMicroseconds()
         sessions[id]?.requestsToSend = batches.count
         logger.info("connected to \(target)\(sessions[id]?.role == .replacement ? " (replacement)" : ""); subscribing \(streams.count) streams")
-        sendSubscriptions(batches[...], on: id)
+        send(.subscribe, batches[...], on: id)
     }
 
-    private func sendSubscriptions(_ batches: ArraySlice<[String]>, on id: ConnectionID) {
+    private func batches(_ streams: [String]) -> [[String]] {
+        stride(from: 0, to: streams.count, by: settings.batchSize).map {
+            Array(streams[$0..<min($0 + settings.batchSize, streams.count)])
+        }
+    }
+
+    /// Sends one request per batch, `subscribeInterval` apart (Binance allows 10 messages/s).
+    private func send(_ method: SubscriptionRequest.Method, _ batches: ArraySlice<[String]>, on id: ConnectionID) {
         guard !stopped, sessions[id] != nil, let batch = batches.first else { return }
-        let request = SubscriptionRequest(id: nextRequestID, method: .subscribe, params: batch)
+        let request = SubscriptionRequest(id: nextRequestID, method: method, params: batch)
         nextRequestID += 1
         sessions[id]?.pending[request.id] = request
         sessions[id]?.requestsToSend -= 1
@@ -201,7 +238,7 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         let rest = batches.dropFirst()
         guard !rest.isEmpty else { return }
         queue.asyncAfter(deadline: .now() + .milliseconds(settings.subscribeIntervalMilliseconds)) { [self] in
-            sendSubscriptions(rest, on: id)
+            send(method, rest, on: id)
         }
     }
 
@@ -213,7 +250,11 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         }
         switch reply {
         case .result:
-            if request.method == .subscribe { session.acknowledged.formUnion(request.params) }
+            switch request.method {
+            case .subscribe: session.acknowledged.formUnion(request.params)
+            case .unsubscribe: session.acknowledged.subtract(request.params)
+            case .listSubscriptions: break
+            }
         case .error(_, let code, let message):
             session.refused.formUnion(request.params)
             stats.subscriptionError()
@@ -235,6 +276,7 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
     private func tick() {
         guard !stopped else { return }
         let now = WallClock.nowMicroseconds()
+        defer { publishStatus() }
         for id in Array(sessions.keys) { updateLiveness(id) }
         if let id = replacement, let liveSince = sessions[id]?.liveSinceMicros { considerPromoting(replacementLiveSince: liveSince, now: now) }
         if let id = replacement, let session = sessions[id], session.liveSinceMicros == nil,
@@ -258,6 +300,17 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
             }
         }
         checkSilence(session, now: now)
+    }
+
+    private func publishStatus() {
+        let session = primary.flatMap { sessions[$0] }
+        published.withLock {
+            $0.ticking = ticking
+            $0.openedAtMicros = session?.openedAtMicros
+            $0.liveSinceMicros = session?.liveSinceMicros
+            $0.lastDataMicros = session?.activity.lastDataMicros ?? 0
+            if session?.answeredAllAtMicros != nil { $0.answeredOnce = true }
+        }
     }
 
     private func updateLiveness(_ id: ConnectionID) {
@@ -374,7 +427,11 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         let seconds = Double(until - outage.sinceMicros) / 1e6
         stats.gap(seconds: seconds)
         logger.warning("recorded a gap of \(String(format: "%.3f", seconds)) s in \(streams.count) streams (\(outage.reason.rawValue): \(detail))")
-        if !stillOpen { afterGap() }
+        if !stillOpen { afterGap(streams) }
+    }
+
+    private static func anyTicking(_ streams: [String]) -> Bool {
+        streams.contains { !sparseStreams.contains($0) }
     }
 
     private static func kind(of reason: CloseReason) -> String {

@@ -2,6 +2,7 @@ import Dispatch
 import Logging
 import MarketDecoding
 import RecordStorage
+import Synchronization
 
 /// The storage stage: owns the `RecordStore` and runs every file operation on its own serial
 /// queue, never on the network thread. After each batch is handed to the store it returns the
@@ -11,6 +12,7 @@ final class RecordWriter: @unchecked Sendable {
     private let store: RecordStore
     private let stats: CollectorStats
     private let logger: Logger
+    private let published = Mutex(WriterStatus())
     private var timer: DispatchSourceTimer?
     private var closed = false
 
@@ -26,7 +28,11 @@ final class RecordWriter: @unchecked Sendable {
         previousRunLastWriteMicros = store.previousRunLastWriteMicros
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + .milliseconds(200), repeating: .milliseconds(200))
-        timer.setEventHandler { [unowned self] in if !closed { store.tick() } }
+        timer.setEventHandler { [unowned self] in
+            guard !closed else { return }
+            store.tick()
+            publish()
+        }
         timer.resume()
         self.timer = timer
     }
@@ -39,9 +45,26 @@ final class RecordWriter: @unchecked Sendable {
                 var counts: [StreamFamily: Int] = [:]
                 for record in records { counts[record.family, default: 0] += 1 }
                 for (family, count) in counts { stats.written(family, count) }
+                publish()
             }
             release()
         }
+    }
+
+    var status: WriterStatus { published.withLock { $0 } }
+
+    /// Applies new rotation and buffer settings and starts new files (SIGHUP).
+    func reconfigure(_ configuration: StorageConfiguration) {
+        queue.sync {
+            guard !closed else { return }
+            store.configuration = configuration
+            store.closeFiles()
+        }
+    }
+
+    private func publish() {
+        let status = WriterStatus(failing: store.isFailing, bufferedBytes: store.bufferedBytes)
+        published.withLock { $0 = status }
     }
 
     /// Writes everything queued so far, then syncs and closes the files.

@@ -7,6 +7,7 @@ final class DaemonProcess: @unchecked Sendable {
     let folder: URL
     let dataDirectory: String
     let logPath: String
+    let configPath: String
     private let process = Process()
 
     static var binary: String {
@@ -27,9 +28,8 @@ final class DaemonProcess: @unchecked Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         self.dataDirectory = dataDirectory ?? folder.appendingPathComponent("data").path
         logPath = folder.appendingPathComponent("stderr.log").path
-        let configPath = folder.appendingPathComponent("config.yaml").path
-        try (configuration + "\noutput:\n  directory: \(self.dataDirectory)\n  fsync_interval_ms: 100\n")
-            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        configPath = folder.appendingPathComponent("config.yaml").path
+        try writeConfiguration(configuration)
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw HarnessError("\(Self.binary) is missing: build it first (scripts/test does `swift build` before `swift test`)")
         }
@@ -47,6 +47,19 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     var isRunning: Bool { process.isRunning }
+
+    var processIdentifier: Int32 { process.processIdentifier }
+
+    /// Replaces the configuration file (the data directory and fsync interval are added as at start).
+    func writeConfiguration(_ configuration: String, output: String = "") throws {
+        try (configuration + "\noutput:\n  directory: \(dataDirectory)\n  fsync_interval_ms: 100\n" + output)
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Sends SIGHUP (reload the configuration, reopen the files).
+    func hangUp() {
+        kill(process.processIdentifier, SIGHUP)
+    }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 

@@ -1,0 +1,26 @@
+#ifndef STREAM_COLLECTOR_CLINUX_H
+#define STREAM_COLLECTOR_CLINUX_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The few Linux calls the collector makes that need C structures: each returns 0 or an errno
+ * value and never keeps a pointer it was given. */
+
+/* Reserves disk blocks for `length` bytes at `offset` of an open file without changing its
+ * size (Linux fallocate with FALLOC_FL_KEEP_SIZE), so a later write of those bytes cannot fail
+ * for lack of space. Returns 0, or an errno value: ENOSPC/EDQUOT when the disk is full,
+ * EOPNOTSUPP/ENOSYS when the filesystem cannot reserve. */
+int sc_reserve_space(int descriptor, off_t offset, off_t length);
+
+/* Sends one datagram to the AF_UNIX/SOCK_DGRAM socket named `address`, the systemd notify
+ * protocol's transport. An address beginning with '@' is an abstract socket (the address length
+ * then counts only the name's bytes). Returns 0, or an errno value (EINVAL: address too long). */
+int sc_send_datagram(const char *address, const void *message, size_t length);
+
+/* Compresses everything readable from `input` into gzip format written to `output` (both open
+ * descriptors, left open) at zlib `level` 1...9. Returns 0, or an errno value (EIO for a zlib
+ * failure, ENOSPC when the disk is full). */
+int sc_gzip(int input, int output, int level);
+
+#endif
