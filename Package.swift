@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
     ],
     targets: [
         .systemLibrary(
@@ -26,8 +28,13 @@ let package = Package(
         .target(name: "CLinux", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "RecordStorage", dependencies: ["MarketDecoding", "CLinux"]),
         .target(name: "StreamVerification"),
+        .target(name: "HTTPServing", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .target(name: "MarketServer", dependencies: [
-            "MarketDecoding",
+            "MarketDecoding", "HTTPServing",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -37,22 +44,25 @@ let package = Package(
         .target(name: "Collector", dependencies: [
             "WebSocketTransport", "MarketDecoding", "RecordStorage",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "StreamCollectorCLI", dependencies: [
-            "Collector", "MarketServer", "SystemService",
+            "Collector", "MarketServer", "SystemService", "HTTPServing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "StreamCollectorSoak", dependencies: [
-            "MarketServer", "StreamVerification",
+            "MarketServer", "HTTPServing", "StreamVerification",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "MarketDecodingTests", dependencies: ["MarketDecoding"]),
         .testTarget(name: "RecordStorageTests", dependencies: ["RecordStorage", "MarketDecoding"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "WebSocketTransport", "MarketServer"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "MarketServer", "MarketDecoding", "StreamVerification",
+            "MarketServer", "HTTPServing", "MarketDecoding", "StreamVerification",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -20,6 +20,7 @@ public final class CollectorService: Sendable {
     private let snapshots: AssetIndexSnapshots?
     private let makeShard: @Sendable (_ label: String, _ streams: [String], _ downSinceMicros: Int64?) -> StreamShard
     private let state: Mutex<State>
+    private let gauges = CollectorGauges()
 
     private struct State {
         var configuration: CollectorConfiguration
@@ -139,6 +140,14 @@ public final class CollectorService: Sendable {
         let (configuration, shards) = state.withLock { ($0.configuration, $0.shards) }
         return CollectorHealth(shards: shards.map(\.status), writer: writer.status, stats: stats.snapshot,
                                staleMicros: Int64(configuration.staleAfterSeconds) * 1_000_000, nowMicros: nowMicros)
+    }
+
+    /// Sets the moment-describing gauges (connection state and age, seconds since each stream's
+    /// last event, buffer fill, health); a metrics exporter calls it before each scrape.
+    public func refreshGauges(nowMicros: Int64 = WallClock.nowMicroseconds()) {
+        let bufferLimit = configuration.storage.bufferBytes
+        gauges.refresh(health(nowMicros: nowMicros), lastEventMicros: stats.snapshot.lastEventMicros,
+                       bufferLimitBytes: bufferLimit, nowMicros: nowMicros)
     }
 
     public func stop() {

@@ -1,10 +1,16 @@
 import MarketDecoding
+import Metrics
 import Synchronization
 
-/// Counters the daemon keeps for logs, status and (later) metrics. Thread-safe.
+/// Counters the daemon keeps for logs, the systemd status line and metrics. Thread-safe.
+///
+/// Every count is also reported through swift-metrics (the `stream_collector_*` series), so
+/// whichever metrics backend the process bootstraps sees them; without one they cost nothing.
 public final class CollectorStats: Sendable {
     public struct Snapshot: Sendable {
         public var recordsWritten: [String: Int] = [:]
+        /// Receive time of the latest event written, per stream (µs since the epoch).
+        public var lastEventMicros: [String: Int64] = [:]
         public var rejected: [String: Int] = [:]
         public var subscriptionErrors = 0
         public var reconnects: [String: Int] = [:]
@@ -16,45 +22,121 @@ public final class CollectorStats: Sendable {
         public var gapSeconds = 0.0
         public var renewals = 0
         public var snapshots: [String: Int] = [:]
+        public var writeErrors = 0
     }
 
     private let state = Mutex(Snapshot())
+    /// Labelled counters, made once each.
+    private let labelled = Mutex<[String: Counter]>([:])
+    private let framesCounter = Counter(label: "stream_collector_frames_received_total")
+    private let gapsCounter = Counter(label: "stream_collector_gaps_total")
+    private let gapSecondsCounter = FloatingPointCounter(label: "stream_collector_gap_seconds_total")
+    private let duplicatesCounter = Counter(label: "stream_collector_duplicates_dropped_total")
+    private let renewalsCounter = Counter(label: "stream_collector_renewals_total")
+    private let droppedCounter = Counter(label: "stream_collector_dropped_records_total")
+    private let subscriptionErrorsCounter = Counter(label: "stream_collector_subscription_errors_total")
+    private let writeErrorsCounter = Counter(label: "stream_collector_write_errors_total")
+    private let fsyncTimer = Metrics.Timer(label: "stream_collector_fsync_seconds")
 
     public init() {}
 
     public var snapshot: Snapshot { state.withLock { $0 } }
 
-    func framesReceived(_ count: Int) { state.withLock { $0.framesReceived += count } }
+    func framesReceived(_ count: Int) {
+        state.withLock { $0.framesReceived += count }
+        framesCounter.increment(by: count)
+    }
 
-    func written(_ family: StreamFamily, _ count: Int) {
-        state.withLock { $0.recordsWritten[family.name, default: 0] += count }
+    /// Counts records that reached the store: per family, and events (and their bytes) per stream.
+    func written(_ records: [Record]) {
+        var families: [StreamFamily: Int] = [:]
+        var streams: [String: (events: Int, bytes: Int, lastMicros: Int64)] = [:]
+        for record in records {
+            families[record.family, default: 0] += 1
+            guard let stream = record.identity?.stream else { continue }
+            streams[stream, default: (0, 0, 0)].events += 1
+            streams[stream]!.bytes += record.line.count
+            streams[stream]!.lastMicros = max(streams[stream]!.lastMicros, record.receivedAtMicros)
+        }
+        state.withLock { snapshot in
+            for (family, count) in families { snapshot.recordsWritten[family.name, default: 0] += count }
+            for (stream, counts) in streams { snapshot.lastEventMicros[stream] = max(snapshot.lastEventMicros[stream] ?? 0, counts.lastMicros) }
+        }
+        for (family, count) in families {
+            counter("stream_collector_records_written_total", ("family", family.name)).increment(by: count)
+        }
+        for (stream, counts) in streams {
+            counter("stream_collector_events_written_total", ("stream", stream)).increment(by: counts.events)
+            counter("stream_collector_bytes_written_total", ("stream", stream)).increment(by: counts.bytes)
+        }
     }
 
     /// Counts a rejection; returns true the first time this reason is seen (log it then).
     func rejected(_ reason: RejectionReason) -> Bool {
-        state.withLock { snapshot in
+        counter("stream_collector_rejected_frames_total", ("reason", reason.rawValue)).increment()
+        return state.withLock { snapshot in
             snapshot.rejected[reason.rawValue, default: 0] += 1
             return snapshot.rejected[reason.rawValue] == 1
         }
     }
 
-    func subscriptionError() { state.withLock { $0.subscriptionErrors += 1 } }
+    func subscriptionError() {
+        state.withLock { $0.subscriptionErrors += 1 }
+        subscriptionErrorsCounter.increment()
+    }
 
-    func reconnect(_ reason: String) { state.withLock { $0.reconnects[reason, default: 0] += 1 } }
+    func reconnect(_ reason: String) {
+        state.withLock { $0.reconnects[reason, default: 0] += 1 }
+        counter("stream_collector_reconnects_total", ("reason", reason)).increment()
+    }
 
-    func dropped(_ count: Int) { state.withLock { $0.droppedRecords += count } }
+    func dropped(_ count: Int) {
+        state.withLock { $0.droppedRecords += count }
+        droppedCounter.increment(by: count)
+    }
 
-    func duplicatesDropped(_ count: Int) { state.withLock { $0.duplicatesDropped += count } }
+    func duplicatesDropped(_ count: Int) {
+        state.withLock { $0.duplicatesDropped += count }
+        duplicatesCounter.increment(by: count)
+    }
 
     func gap(seconds: Double) {
         state.withLock {
             $0.gaps += 1
             $0.gapSeconds += seconds
         }
+        gapsCounter.increment()
+        gapSecondsCounter.increment(by: seconds)
     }
 
-    func renewed() { state.withLock { $0.renewals += 1 } }
+    func renewed() {
+        state.withLock { $0.renewals += 1 }
+        renewalsCounter.increment()
+    }
 
-    /// Counts a REST snapshot attempt by outcome (`written`, `rate-limited`, `failed`).
-    func snapshot(_ outcome: String) { state.withLock { $0.snapshots[outcome, default: 0] += 1 } }
+    /// Counts a REST snapshot attempt by outcome (`written`, `rate-limited`, `banned`, `failed`).
+    func snapshot(_ outcome: String) {
+        state.withLock { $0.snapshots[outcome, default: 0] += 1 }
+        counter("stream_collector_snapshots_total", ("outcome", outcome)).increment()
+    }
+
+    /// Counts a write the disk refused (every attempt, not only the first of an episode).
+    func writeError() {
+        state.withLock { $0.writeErrors += 1 }
+        writeErrorsCounter.increment()
+    }
+
+    func synced(nanoseconds: Int64) {
+        fsyncTimer.recordNanoseconds(nanoseconds)
+    }
+
+    private func counter(_ label: String, _ dimension: (String, String)) -> Counter {
+        labelled.withLock { cache in
+            let key = "\(label){\(dimension.0)=\(dimension.1)}"
+            if let counter = cache[key] { return counter }
+            let counter = Counter(label: label, dimensions: [dimension])
+            cache[key] = counter
+            return counter
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import HTTPServing
 
 /// Generates Binance-like market data for offline use: an `assetIndexUpdate` for each of ~20
 /// assets every second (published on `!assetIndex@arr` and each `<symbol>@assetIndex`), now

@@ -1,3 +1,4 @@
+import HTTPServing
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -145,40 +146,3 @@ private final class ConnectionHandler: ChannelInboundHandler, Sendable {
 
 /// Answers plain HTTP requests (those that are not WebSocket upgrades) and closes; leaves the
 /// pipeline when a connection upgrades, before any WebSocket bytes flow.
-private final class PlainHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, Sendable {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
-
-    let answer: @Sendable (String) -> HTTPAnswer
-    private let uri = Mutex("")
-
-    init(answer: @escaping @Sendable (String) -> HTTPAnswer) {
-        self.answer = answer
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case HTTPServerUpgradeEvents.upgradeComplete = event {
-            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            uri.withLock { $0 = head.uri }
-        case .body:
-            break
-        case .end:
-            let reply = answer(uri.withLock { $0 })
-            var headers = HTTPHeaders(reply.headers)
-            headers.replaceOrAdd(name: "Content-Length", value: String(reply.body.utf8.count))
-            headers.replaceOrAdd(name: "Connection", value: "close")
-            let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: reply.status), headers: headers)
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: reply.body)))), promise: nil)
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
-        }
-    }
-}

@@ -52,11 +52,14 @@ final class FileSeries {
         return result
     }
 
-    func syncIfDirty() throws(StorageError) {
-        guard var open = current, open.dirty else { return }
+    /// Syncs the open file if it has unsynced lines; returns whether it did.
+    @discardableResult
+    func syncIfDirty() throws(StorageError) -> Bool {
+        guard var open = current, open.dirty else { return false }
         try open.file.sync()
         open.dirty = false
         current = open
+        return true
     }
 
     func closeIfOlder(than seconds: Int, nowMicros: Int64) {

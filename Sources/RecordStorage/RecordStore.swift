@@ -69,7 +69,15 @@ public final class RecordStore {
         if interval > 0, nowMicros - lastSyncMicros >= interval {
             lastSyncMicros = nowMicros
             for file in series.values {
-                do { try file.syncIfDirty() } catch { noteFailure(error, nowMicros: nowMicros) }
+                let started = ContinuousClock.now
+                do {
+                    if try file.syncIfDirty() {
+                        let took = started.duration(to: .now).components
+                        report(.synced(nanoseconds: took.seconds * 1_000_000_000 + took.attoseconds / 1_000_000_000))
+                    }
+                } catch {
+                    noteFailure(error, nowMicros: nowMicros)
+                }
             }
         }
     }
@@ -147,8 +155,8 @@ public final class RecordStore {
             failure = (previous.since, nowMicros + delay, delay)
         } else {
             failure = (nowMicros, nowMicros + 100_000, 100_000)
-            report(.writeFailed(path: error.path, reason: error.description))
         }
+        report(.writeFailed(path: error.path, reason: error.description, firstOfEpisode: failure?.since == nowMicros))
     }
 
     private func dropOldestBeyondBuffer() {

@@ -6,8 +6,11 @@ public enum StorageEvent: Sendable {
     case fileClosed(path: String, lines: Int, bytes: Int)
     /// Found at start-up: the newest earlier file ends without a newline. It is left as it is.
     case unterminatedTail(path: String, fragmentBytes: Int)
-    /// The first failure of an episode; further failures are silent until `writeRecovered`.
-    case writeFailed(path: String, reason: String)
+    /// A write the disk refused; `firstOfEpisode` is true for the first since the last
+    /// `writeRecovered` (log that one; count them all).
+    case writeFailed(path: String, reason: String, firstOfEpisode: Bool)
+    /// An `fdatasync` of an open file completed, taking this long.
+    case synced(nanoseconds: Int64)
     /// Writing works again; everything that was buffered has been written, in order.
     case writeRecovered
     /// The in-memory buffer overflowed during a write failure; the oldest records were dropped.

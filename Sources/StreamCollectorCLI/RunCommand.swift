@@ -1,6 +1,7 @@
 import ArgumentParser
 import Collector
 import Foundation
+import HTTPServing
 import Logging
 import SystemService
 
@@ -15,8 +16,9 @@ struct RunCommand: AsyncParsableCommand {
             line and the running configuration stays in effect.
             Under systemd (Type=notify) it reports READY=1 once every subscription is answered,
             STATUS= with live counts, and WATCHDOG=1 only while events flow and the disk accepts writes.
+            With metrics.listen set it serves /metrics (Prometheus) and /healthz (200 only while healthy).
             Exit status 78 means the configuration was refused (the message names the key);
-            73 means the output directory or the network layer could not be set up.
+            73 means the output directory, the network layer or the metrics listener could not be set up.
             """)
 
     @Option(name: .long, help: "Configuration file (YAML or JSON). Without it: built-in defaults and the environment.")
@@ -29,6 +31,7 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "stream-collector")
         // Handled from here on: a SIGHUP during start-up must not end the process.
         let signals = Signals.stream(of: [.terminate, .interrupt, .hangUp])
+        let registry = configuration.metricsListen.map { _ in MetricsEndpoint.bootstrap() }
         let service: CollectorService
         do {
             service = try CollectorService(configuration: configuration, logger: logger)
@@ -36,6 +39,17 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             logger.critical("\(error)")
             throw ExitCode(73)
+        }
+        var metrics: HTTPServer?
+        if let address = configuration.metricsListen, let registry {
+            do {
+                metrics = try await MetricsEndpoint.start(on: address, registry: registry, service: service)
+                logger.info("metrics on http://\(ListenAddress(host: address.host, port: metrics?.port ?? address.port))/metrics and /healthz")
+            } catch {
+                logger.critical("cannot listen on metrics.listen \(address): \(error); choose another address, or set metrics.listen to \"\" for no metrics endpoint")
+                service.stop()
+                throw ExitCode(73)
+            }
         }
         let supervisor = ServiceSupervisor(service: service, notifier: ServiceNotifier(), logger: logger)
         let heartbeat = Task { await supervisor.run() }
@@ -53,6 +67,7 @@ struct RunCommand: AsyncParsableCommand {
             await supervisor.stopping()
             heartbeat.cancel()
             service.stop()
+            await metrics?.stop()
             return
         }
     }

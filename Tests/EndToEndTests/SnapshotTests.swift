@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServing
 import MarketServer
 import Synchronization
 import StreamVerification

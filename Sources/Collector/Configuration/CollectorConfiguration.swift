@@ -13,6 +13,8 @@ public struct CollectorConfiguration: Sendable, Equatable {
     /// REST base URL (`https://fapi.binance.com`) from which a snapshot of `/fapi/v1/assetIndex`
     /// is fetched after each gap; nil turns snapshots off.
     public var restEndpoint: String?
+    /// Where the Prometheus `/metrics` and `/healthz` endpoint listens; nil: no endpoint.
+    public var metricsListen: ListenAddress?
     /// Extra trust anchor (PEM file). Certificate and host-name checks are always on.
     public var caFile: String?
     /// A connection whose ticking streams deliver nothing for this long is dropped and reopened.
@@ -67,6 +69,7 @@ extension CollectorConfiguration {
         compare("validity.ping_after_seconds", \.pingAfterSeconds)
         compare("validity.hangup_after_seconds", \.hangupAfterSeconds)
         compare("inflight_bytes", \.inflightBytes)
+        compare("metrics.listen", \.metricsListen)
         return keys
     }
 
@@ -81,4 +84,26 @@ extension CollectorConfiguration {
         result.logLevel = other.logLevel
         return result
     }
+}
+
+/// A `HOST:PORT` to listen on (`[::1]:9464` for IPv6).
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

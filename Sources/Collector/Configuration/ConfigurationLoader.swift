@@ -22,6 +22,11 @@ public enum ConfigurationLoader {
         ("output.rotate_seconds", .scalar("3600")),
         ("output.fsync_interval_ms", .scalar("1000")),
         ("output.buffer_bytes", .scalar("67108864")),
+        ("output.compress", .scalar("true")),
+        ("output.compress_after_seconds", .scalar("600")),
+        ("output.retain_days", .scalar("0")),
+        ("output.retain_bytes", .scalar("0")),
+        ("metrics.listen", .scalar("127.0.0.1:9464")),
         ("tls.ca_file", .scalar("")),
         ("rest.endpoint", .scalar("https://fapi.binance.com")),
         ("stale_after_seconds", .scalar("30")),
@@ -133,7 +138,19 @@ public enum ConfigurationLoader {
             rotateBytes: try reader.integer("output.rotate_bytes", in: 4096...(1 << 40)),
             rotateSeconds: try reader.integer("output.rotate_seconds", in: 1...(7 * 86_400)),
             fsyncIntervalMilliseconds: try reader.integer("output.fsync_interval_ms", in: 0...3_600_000),
-            bufferBytes: try reader.integer("output.buffer_bytes", in: 65_536...(1 << 36)))
+            bufferBytes: try reader.integer("output.buffer_bytes", in: 65_536...(1 << 36)),
+            compressAfterSeconds: try reader.boolean("output.compress") ? try reader.integer("output.compress_after_seconds", in: 1...(30 * 86_400)) : nil,
+            retainDays: try reader.integer("output.retain_days", in: 0...36_500).nonZero,
+            retainBytes: try reader.integer("output.retain_bytes", in: 0...(1 << 50)).nonZero)
+        let metricsListen = try reader.text("metrics.listen", nonEmpty: false)
+        let metrics: ListenAddress?
+        if metricsListen.isEmpty {
+            metrics = nil
+        } else if let address = ListenAddress(metricsListen) {
+            metrics = address
+        } else {
+            throw .invalid(key: "metrics.listen", value: metricsListen, expected: "HOST:PORT such as 127.0.0.1:9464 (port 0: any free port), or empty for no metrics endpoint")
+        }
         let caFile = try reader.text("tls.ca_file", nonEmpty: false)
         if !caFile.isEmpty, !FileManager.default.isReadableFile(atPath: caFile) {
             throw .invalid(key: "tls.ca_file", value: caFile, expected: "a readable PEM file (or empty for the system store only)")
@@ -159,6 +176,7 @@ public enum ConfigurationLoader {
         let configuration = CollectorConfiguration(
             endpoint: endpoint, streams: streams, symbols: symbols, storage: storage,
             restEndpoint: rest.isEmpty ? nil : rest,
+            metricsListen: metrics,
             caFile: caFile.isEmpty ? nil : caFile,
             staleAfterSeconds: try reader.integer("stale_after_seconds", in: 2...86_400),
             renewAfterSeconds: try reader.integer("renew_after_seconds", in: 2...86_000),
@@ -198,6 +216,14 @@ public enum ConfigurationLoader {
             return number
         }
 
+        func boolean(_ key: String) throws(ConfigurationError) -> Bool {
+            switch try text(key, nonEmpty: false).lowercased() {
+            case "true", "yes", "on", "1": return true
+            case "false", "no", "off", "0": return false
+            case let value: throw .invalid(key: key, value: value, expected: "true or false")
+            }
+        }
+
         func choice(_ key: String, _ options: [String]) throws(ConfigurationError) -> String {
             let value = try text(key, nonEmpty: false).lowercased()
             guard options.contains(value) else {
@@ -215,4 +241,9 @@ public enum ConfigurationLoader {
             return value.hasSuffix("/") ? String(value.dropLast()) : value
         }
     }
+}
+
+private extension Int {
+    /// nil for 0 ("off").
+    var nonZero: Int? { self == 0 ? nil : self }
 }

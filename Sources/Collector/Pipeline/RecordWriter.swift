@@ -42,9 +42,7 @@ final class RecordWriter: @unchecked Sendable {
         queue.async { [self] in
             if !closed {
                 store.append(records)
-                var counts: [StreamFamily: Int] = [:]
-                for record in records { counts[record.family, default: 0] += 1 }
-                for (family, count) in counts { stats.written(family, count) }
+                stats.written(records)
                 publish()
             }
             release()
@@ -84,7 +82,11 @@ final class RecordWriter: @unchecked Sendable {
             logger.debug("closed \(path) (\(lines) lines, \(bytes) bytes)")
         case .unterminatedTail(let path, let bytes):
             logger.warning("\(path) ends in an unterminated fragment of \(bytes) bytes (an earlier run stopped mid-write); left as it is, readers skip it, writing continues in a new file")
-        case .writeFailed(let path, let reason):
+        case .synced(let nanoseconds):
+            stats.synced(nanoseconds: nanoseconds)
+        case .writeFailed(let path, let reason, let firstOfEpisode):
+            stats.writeError()
+            guard firstOfEpisode else { return }
             logger.error("writing stopped: \(reason); records are held in memory (up to output.buffer_bytes) and retried", metadata: ["path": "\(path)"])
         case .writeRecovered:
             logger.notice("writing resumed; buffered records written in order")

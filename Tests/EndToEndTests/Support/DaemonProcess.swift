@@ -36,9 +36,11 @@ final class DaemonProcess: @unchecked Sendable {
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["run", "--config", configPath]
-        // No REST snapshots from the internet: tests that want them name a local endpoint.
+        // No REST snapshots from the internet, and no metrics listener on the fixed default port
+        // (tests run in parallel): tests that want them say so.
+        let defaults = ["STREAM_COLLECTOR_REST_ENDPOINT": "", "STREAM_COLLECTOR_METRICS_LISTEN": ""]
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("STREAM_COLLECTOR_") }
-            .merging(["STREAM_COLLECTOR_REST_ENDPOINT": ""].merging(environment) { $1 }) { $1 }
+            .merging(defaults.merging(environment) { $1 }) { $1 }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try log.seekToEnd()
         process.standardError = log
@@ -95,10 +97,10 @@ struct HarnessError: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` every 50 ms until it holds, or fails the test after `seconds`.
-func eventually(_ what: String, within seconds: Double = 15, _ condition: () throws -> Bool) async throws {
+func eventually(_ what: String, within seconds: Double = 15, _ condition: () async throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
-        if try condition() { return }
+        if try await condition() { return }
         try await Task.sleep(for: .milliseconds(50))
     }
     throw HarnessError("timed out after \(seconds) s waiting for: \(what)")

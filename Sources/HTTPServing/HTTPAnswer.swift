@@ -1,5 +1,5 @@
-/// The reply a `WebSocketServer` gives to a plain (non-upgrade) HTTP request, such as a REST
-/// `GET /fapi/v1/assetIndex`.
+/// The reply to a plain (non-upgrade) HTTP request, such as a REST `GET /fapi/v1/assetIndex`
+/// or a metrics scrape.
 public struct HTTPAnswer: Sendable {
     public var status: Int
     public var headers: [(String, String)]

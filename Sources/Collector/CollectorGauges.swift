@@ -1,0 +1,47 @@
+import MarketDecoding
+import Metrics
+import Synchronization
+
+/// The `stream_collector_*` gauges that describe a moment rather than count events: connection
+/// state and age, seconds since each stream's last event, buffer fill, health. `refresh` sets them
+/// from a `CollectorHealth`; a metrics exporter calls it before each scrape. Thread-safe.
+final class CollectorGauges: Sendable {
+    /// Gauges by series key; a series whose label disappears (a connection removed by a reload)
+    /// is destroyed rather than left at its last value.
+    private let gauges = Mutex<[String: Gauge]>([:])
+
+    func refresh(_ health: CollectorHealth, lastEventMicros: [String: Int64], bufferLimitBytes: Int, nowMicros: Int64) {
+        var values: [(label: String, dimensions: [(String, String)], value: Double)] = []
+        for shard in health.shards {
+            let state: Double = shard.liveSinceMicros != nil ? 2 : (shard.openedAtMicros != nil ? 1 : 0)
+            values.append(("stream_collector_connection_state", [("connection", shard.label)], state))
+            let age = shard.openedAtMicros.map { Double(nowMicros - $0) / 1e6 } ?? 0
+            values.append(("stream_collector_connection_age_seconds", [("connection", shard.label)], age))
+        }
+        let configured = Set(health.shards.flatMap(\.streams))
+        for (stream, micros) in lastEventMicros where configured.contains(stream) {
+            values.append(("stream_collector_seconds_since_last_event", [("stream", stream)], Double(nowMicros - micros) / 1e6))
+        }
+        values.append(("stream_collector_buffer_bytes", [], Double(health.writer.bufferedBytes)))
+        values.append(("stream_collector_buffer_limit_bytes", [], Double(bufferLimitBytes)))
+        values.append(("stream_collector_writer_failing", [], health.writer.failing ? 1 : 0))
+        values.append(("stream_collector_ready", [], health.ready ? 1 : 0))
+        values.append(("stream_collector_healthy", [], health.healthy ? 1 : 0))
+        values.append(("stream_collector_streams", [("state", "configured")], Double(health.streams)))
+        values.append(("stream_collector_streams", [("state", "live")], Double(health.liveStreams)))
+        gauges.withLock { gauges in
+            var seen = Set<String>()
+            for (label, dimensions, value) in values {
+                let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+                seen.insert(key)
+                let gauge = gauges[key] ?? Gauge(label: label, dimensions: dimensions)
+                gauges[key] = gauge
+                gauge.record(value)
+            }
+            for (key, gauge) in gauges where !seen.contains(key) {
+                gauge.destroy()
+                gauges[key] = nil
+            }
+        }
+    }
+}

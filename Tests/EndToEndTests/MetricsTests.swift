@@ -1,0 +1,107 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import MarketServer
+import Testing
+
+/// The operator's HTTP view: `/metrics` (Prometheus text) and `/healthz`, scraped from the real
+/// daemon while it captures from a local server.
+@Suite(.serialized) struct MetricsTests {
+    struct Scrape {
+        let status: Int
+        let body: String
+
+        /// The value of the series `name{labels}` (or `name` alone), if present.
+        func value(_ series: String) -> Double? {
+            for line in body.split(separator: "\n") where line.hasPrefix(series + " ") {
+                return Double(line.dropFirst(series.count + 1))
+            }
+            return nil
+        }
+    }
+
+    func get(_ port: Int, _ path: String) async throws -> Scrape {
+        let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        return Scrape(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func metricsAndHealthFollowWhatTheCollectorDoes() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let daemon = try DaemonProcess(configuration: """
+            endpoint: ws://127.0.0.1:\(server.port)/market
+            streams: ["!assetIndex@arr"]
+            stale_after_seconds: 2
+            subscribe_interval_ms: 20
+            reconnect:
+              initial_delay_ms: 100
+              max_delay_ms: 500
+            """, environment: ["STREAM_COLLECTOR_METRICS_LISTEN": "127.0.0.1:0"])
+        var port = 0
+        try await eventually("the metrics address in the log") {
+            guard let match = daemon.log.firstMatch(of: /metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/) else { return false }
+            port = Int(match.1) ?? 0
+            return true
+        }
+        let connection = try await server.subscriber(to: ["!assetIndex@arr"])
+        let idle = try await get(port, "/healthz")
+        #expect(idle.status == 503, "no events yet: \(idle.body)")
+        #expect(idle.body.contains("events are not flowing"))
+
+        let feed = SequencedFeed(hub: server.hub, interval: .milliseconds(50))
+        try await eventually("healthy once events flow") { (try? await get(port, "/healthz").status) == 200 }
+        let live = try await get(port, "/metrics")
+        #expect(live.status == 200)
+        #expect(live.value(#"stream_collector_connection_state{connection="market-1"}"#) == 2)
+        #expect(live.value("stream_collector_healthy") == 1)
+        #expect(live.value("stream_collector_ready") == 1)
+        #expect((live.value(#"stream_collector_seconds_since_last_event{stream="!assetIndex@arr"}"#) ?? 99) < 2)
+        #expect((live.value(#"stream_collector_connection_age_seconds{connection="market-1"}"#) ?? 0) > 0)
+        #expect(live.value("stream_collector_buffer_bytes") != nil && live.value("stream_collector_buffer_limit_bytes") == 67_108_864)
+
+        // A server-side close: counted by reason, and the outage becomes a gap.
+        connection.close(code: 1011, reason: "internal error")
+        let second = try await server.subscriber(to: ["!assetIndex@arr"], otherThan: connection)
+        second.send(text: "this is not JSON")
+        try await eventually("the reconnect, the gap and the rejected frame counted") {
+            let scrape = try? await get(port, "/metrics")
+            return scrape?.value(#"stream_collector_reconnects_total{reason="server-close-1011"}"#) == 1
+                && scrape?.value("stream_collector_gaps_total") == 1
+                && scrape?.value(#"stream_collector_rejected_frames_total{reason="invalid-json"}"#) == 1
+        }
+
+        // Events stop: stale after 2 s, so unhealthy.
+        let sent = feed.stop()
+        try await eventually("unhealthy once events stop", within: 10) { (try? await get(port, "/healthz").status) == 503 }
+        let final = try await get(port, "/metrics")
+        let files = DataFiles(directory: daemon.dataDirectory)
+        let written = try files.lines("asset-index").filter { $0.contains(#""type":"assetIndexUpdate""#) }.count
+        #expect(written > 0 && written <= sent.count)
+        #expect(final.value(#"stream_collector_events_written_total{stream="!assetIndex@arr"}"#) == Double(written))
+        let bytes = try files.lines("asset-index").filter { $0.contains(#""type":"assetIndexUpdate""#) }.reduce(0) { $0 + $1.utf8.count + 1 }
+        #expect(final.value(#"stream_collector_bytes_written_total{stream="!assetIndex@arr"}"#) == Double(bytes))
+        #expect((final.value("stream_collector_gap_seconds_total") ?? 0) > 0)
+        #expect((final.value("stream_collector_fsync_seconds_count") ?? 0) > 0)
+        #expect(final.value("stream_collector_healthy") == 0)
+        #expect(try await get(port, "/nothing").status == 404)
+        // The Grafana dashboard queries only series the daemon exports.
+        let dashboard = try String(contentsOf: ServiceInstallTests.repository.appendingPathComponent("config/grafana/stream-collector.json"), encoding: .utf8)
+        let queried = Set(dashboard.matches(of: /stream_collector_[a-z_]+/).map { String($0.output) })
+        #expect(queried.count >= 12)
+        for series in queried {
+            #expect(final.body.contains("\n" + series) || final.body.hasPrefix(series), "the dashboard's \(series) is exported")
+        }
+        #expect(try await daemon.terminate().status == 0)
+    }
+
+    @Test func anAddressInUseIsRefusedAtStartWithAClearMessage() async throws {
+        let blocker = try await TestServer.start()
+        defer { Task { await blocker.stop() } }
+        let daemon = try DaemonProcess(configuration: "streams: [\"!assetIndex@arr\"]\nendpoint: ws://127.0.0.1:9/market",
+                                       environment: ["STREAM_COLLECTOR_METRICS_LISTEN": "127.0.0.1:\(blocker.port)"])
+        try await eventually("the daemon to exit") { !daemon.isRunning }
+        #expect(daemon.log.contains("cannot listen on metrics.listen 127.0.0.1:\(blocker.port)"))
+        #expect(try await daemon.terminate().status == 73)
+    }
+}
