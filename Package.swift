@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "MarketDecoding"),
         .target(name: "CLinux", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "RecordStorage", dependencies: ["MarketDecoding", "CLinux"]),
-        .target(name: "StreamVerification"),
+        .target(name: "StreamVerification", dependencies: ["RecordStorage"]),
         .target(name: "HTTPServing", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -50,3 +50,25 @@ int sc_gzip(int input, int output, int level) {
     free(out);
     return result;
 }
+
+void *sc_gunzip_open(const char *path) {
+    gzFile file = gzopen(path, "rb");
+    if (file != NULL) gzbuffer(file, 1 << 17);
+    return file;
+}
+
+long sc_gunzip_read(void *reader, void *buffer, unsigned length) {
+    int got = gzread((gzFile)reader, buffer, length);
+    if (got < 0) return -1;
+    if (got == 0) {
+        int code = 0;
+        gzerror((gzFile)reader, &code);
+        /* A stream that ends before its trailer is reported as Z_BUF_ERROR at the end. */
+        if (code != Z_OK && code != Z_STREAM_END) return -1;
+    }
+    return got;
+}
+
+void sc_gunzip_close(void *reader) {
+    gzclose((gzFile)reader);
+}

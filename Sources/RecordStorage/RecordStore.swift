@@ -47,6 +47,9 @@ public final class RecordStore {
     /// nil for an empty directory: the start of the time the collector was not running.
     public let previousRunLastWriteMicros: Int64?
 
+    /// The files being written now (at most one per family).
+    public var openPaths: Set<String> { Set(series.values.compactMap { $0.current?.file.path }) }
+
     /// Whether the last attempt to write failed and records are waiting in memory.
     public var isFailing: Bool { failure != nil }
 

@@ -18,4 +18,8 @@ public enum StorageEvent: Sendable {
     case droppedOldest(records: Int, bytes: Int, firstOfEpisode: Bool)
     /// A `collector.gap` record for dropped records reached the file.
     case gapRecorded(Gap)
+    /// A maintenance pass compressed or deleted files (retention).
+    case maintained(compressed: Int, deleted: Int, deletedBytes: Int)
+    /// Compressing or deleting a file failed (the first of an episode); the file is left as it was.
+    case maintenanceFailed(StorageError)
 }

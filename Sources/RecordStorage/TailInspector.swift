@@ -1,7 +1,7 @@
 import Foundation
 
-/// Looks at the newest `.ndjson` file below a folder: when it was last written, and whether it
-/// ends mid-line.
+/// Looks at the newest data file below a folder (`.ndjson`, or `.ndjson.gz` once compressed, which
+/// keeps the original's modification time): when it was last written, and whether it ends mid-line.
 ///
 /// Read-only: the collector never repairs a file in place (shippers that already read part of the
 /// fragment would ship merged garbage); it reports it and writes to a new file instead.
@@ -16,17 +16,18 @@ enum TailInspector {
 
     static func newest(under folder: String) -> Tail? {
         guard let enumerator = FileManager.default.enumerator(atPath: folder) else { return nil }
-        var newest: String?
+        var newest: (name: String, relative: String)?
         while let relative = enumerator.nextObject() as? String {
-            guard relative.hasSuffix(".ndjson") else { continue }
-            if newest == nil || relative > newest! { newest = relative }
+            guard let kind = DataFileName(relative) else { continue }
+            if newest == nil || kind.base > newest!.name { newest = (kind.base, relative) }
         }
         guard let newest else { return nil }
-        let path = "\(folder)/\(newest)"
+        let path = "\(folder)/\(newest.relative)"
         var status = stat()
         guard stat(path, &status) == 0 else { return nil }
         let modified = Int64(status.st_mtim.tv_sec) * 1_000_000 + Int64(status.st_mtim.tv_nsec) / 1000
-        return Tail(path: path, modifiedAtMicros: modified, fragmentBytes: fragmentLength(path))
+        let compressed = newest.relative.hasSuffix(DataFileName.compressedSuffix)
+        return Tail(path: path, modifiedAtMicros: modified, fragmentBytes: compressed ? 0 : fragmentLength(path))
     }
 
     private static func fragmentLength(_ path: String) -> Int {
@@ -37,5 +38,24 @@ enum TailInspector {
         try? handle.seek(toOffset: size - window)
         guard let tail = try? handle.readToEnd(), let last = tail.last, last != UInt8(ascii: "\n") else { return 0 }
         return tail.count - ((tail.lastIndex(of: UInt8(ascii: "\n")).map { $0 - tail.startIndex + 1 }) ?? 0)
+    }
+}
+
+/// A data file's name: `<family>-<UTC time>-<id>.ndjson`, or the same with `.gz` once compressed.
+struct DataFileName {
+    static let suffix = ".ndjson"
+    static let compressedSuffix = ".ndjson.gz"
+
+    /// The name without `.gz`: what orders files in time.
+    let base: String
+
+    init?(_ name: String) {
+        if name.hasSuffix(Self.suffix) {
+            base = name
+        } else if name.hasSuffix(Self.compressedSuffix) {
+            base = String(name.dropLast(3))
+        } else {
+            return nil
+        }
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
+import RecordStorage
 
 /// Checks a collector's `asset-index` files against what a server published: each event written
 /// once, and each event not written inside a `collector.gap` record.
 ///
-/// Reads every `.ndjson` file below `<directory>/asset-index`, skipping a torn last fragment (what
+/// Reads every `.ndjson` and `.ndjson.gz` file below `<directory>/asset-index`, skipping a torn last fragment (what
 /// a crash leaves) as readers do. Only `assetIndexUpdate` records of `symbol` are counted. Gap
 /// edges are compared with `slackMs` of tolerance: a gap is measured on the collector's receive
 /// clock, events carry the server's clock.
@@ -42,9 +43,9 @@ public struct Completeness: CustomStringConvertible, Sendable {
 
     public init(directory: String, symbol: String, published: [Published], slackMs: Int64 = 300) throws {
         let base = "\(directory)/asset-index"
-        let names = (FileManager.default.enumerator(atPath: base)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".ndjson") }.sorted()
+        let names = (FileManager.default.enumerator(atPath: base)?.allObjects as? [String] ?? []).filter(DataFileReader.isDataFile).sorted()
         for name in names {
-            let data = try Data(contentsOf: URL(fileURLWithPath: "\(base)/\(name)"))
+            let data = Data(try DataFileReader.contents(of: "\(base)/\(name)"))
             var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
             if lines.last?.isEmpty == false { tornFiles += 1 }
             lines.removeLast()

@@ -23,4 +23,13 @@ int sc_send_datagram(const char *address, const void *message, size_t length);
  * failure, ENOSPC when the disk is full). */
 int sc_gzip(int input, int output, int level);
 
+/* Opens a gzip file (or a plain one, read as it is) for reading; NULL with errno set on failure. */
+void *sc_gunzip_open(const char *path);
+
+/* Reads up to `length` uncompressed bytes: the count, 0 at the end, -1 on a corrupt or truncated
+ * stream or a read error. */
+long sc_gunzip_read(void *reader, void *buffer, unsigned length);
+
+void sc_gunzip_close(void *reader);
+
 #endif

@@ -7,6 +7,8 @@ import Synchronization
 /// The storage stage: owns the `RecordStore` and runs every file operation on its own serial
 /// queue, never on the network thread. After each batch is handed to the store it returns the
 /// batch's received bytes to the network loop's budget, which resumes reading if it was paused.
+/// Compression and retention (`FileMaintenance`) run on a queue of their own, skipping the files
+/// the store has open.
 final class RecordWriter: @unchecked Sendable {
     private let queue = DispatchQueue(label: "stream-collector.writer")
     private let store: RecordStore
@@ -15,6 +17,11 @@ final class RecordWriter: @unchecked Sendable {
     private let published = Mutex(WriterStatus())
     private var timer: DispatchSourceTimer?
     private var closed = false
+    private let maintenanceQueue = DispatchQueue(label: "stream-collector.maintenance", qos: .utility)
+    private let maintenance: FileMaintenance
+    /// What maintenance needs from the writer queue: the settings and the files open now.
+    private let shared: Mutex<(configuration: StorageConfiguration, openPaths: Set<String>)>
+    private var maintenanceTimer: DispatchSourceTimer?
 
     /// When an earlier run last wrote to the output directory (nil: it was empty).
     let previousRunLastWriteMicros: Int64?
@@ -26,6 +33,10 @@ final class RecordWriter: @unchecked Sendable {
             RecordWriter.log(event, logger: logger, stats: stats)
         }
         previousRunLastWriteMicros = store.previousRunLastWriteMicros
+        shared = Mutex((configuration, []))
+        maintenance = FileMaintenance(directory: configuration.directory) { event in
+            RecordWriter.log(event, logger: logger, stats: stats)
+        }
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + .milliseconds(200), repeating: .milliseconds(200))
         timer.setEventHandler { [unowned self] in
@@ -35,6 +46,25 @@ final class RecordWriter: @unchecked Sendable {
         }
         timer.resume()
         self.timer = timer
+        scheduleMaintenance()
+    }
+
+    /// A pass every `compress_after_seconds / 4` (between 1 and 30 s); every 60 s for retention alone.
+    private func scheduleMaintenance() {
+        let timer = DispatchSource.makeTimerSource(queue: maintenanceQueue)
+        var nextMicros = Int64(0)
+        timer.schedule(deadline: .now() + .seconds(1), repeating: .seconds(1))
+        timer.setEventHandler { [unowned self] in
+            let now = WallClock.nowMicroseconds()
+            guard now >= nextMicros else { return }
+            let (configuration, openPaths) = shared.withLock { ($0.configuration, $0.openPaths) }
+            let interval = configuration.compressAfterSeconds.map { min(30, max(1, $0 / 4)) } ?? 60
+            nextMicros = now + Int64(interval) * 1_000_000
+            guard configuration.compressAfterSeconds != nil || configuration.retainDays != nil || configuration.retainBytes != nil else { return }
+            maintenance.run(configuration: configuration, openPaths: openPaths, nowMicros: now)
+        }
+        timer.resume()
+        maintenanceTimer = timer
     }
 
     /// Appends `records` in order; `release` runs on the writer queue once they are with the store.
@@ -57,16 +87,21 @@ final class RecordWriter: @unchecked Sendable {
             guard !closed else { return }
             store.configuration = configuration
             store.closeFiles()
+            publish()
+            shared.withLock { $0.configuration = configuration }
         }
     }
 
     private func publish() {
         let status = WriterStatus(failing: store.isFailing, bufferedBytes: store.bufferedBytes)
         published.withLock { $0 = status }
+        let open = store.openPaths
+        shared.withLock { $0.openPaths = open }
     }
 
     /// Writes everything queued so far, then syncs and closes the files.
     func close() {
+        maintenanceTimer?.cancel()
         queue.sync {
             timer?.cancel()
             store.close()
@@ -94,6 +129,11 @@ final class RecordWriter: @unchecked Sendable {
             stats.dropped(records)
             guard firstOfEpisode else { return }
             logger.error("buffer full while the disk refuses writes: dropping the oldest records (\(records) records, \(bytes) bytes so far); a collector.gap record will mark what was dropped")
+        case .maintained(let compressed, let deleted, let bytes):
+            if compressed > 0 { logger.debug("compressed \(compressed) closed file(s) to .ndjson.gz") }
+            if deleted > 0 { logger.info("retention: deleted \(deleted) file(s), \(bytes) bytes (output.retain_days / output.retain_bytes)") }
+        case .maintenanceFailed(let error):
+            logger.error("file maintenance: \(error); the file is left as it is and retried on the next pass")
         case .gapRecorded(let gap):
             stats.gap(seconds: Double(gap.toMicros - gap.fromMicros) / 1e6)
             logger.warning("recorded a \(gap.reason.rawValue) gap of \(gap.droppedRecords ?? 0) \(gap.family) records in the files")
