@@ -83,7 +83,7 @@ public final class FileMaintenance {
     }
 
     /// Every data file below `<directory>/<family>/date=*/hour=*/`; leftovers of an interrupted
-    /// compression (hidden `.partial` files, an original whose `.gz` is complete) are cleaned up.
+    /// compression (hidden `.compressing` files, an original whose `.gz` is complete) are cleaned up.
     private func scan() -> [DataFile] {
         var files: [DataFile] = []
         for family in StreamFamily.all {
@@ -94,7 +94,7 @@ public final class FileMaintenance {
                     let present = Set(names)
                     for name in names {
                         let path = "\(folder)/\(name)"
-                        if name.hasPrefix("."), name.hasSuffix(Self.partialSuffix) {
+                        if name.hasPrefix("."), name.hasSuffix(Self.temporarySuffix) {
                             _ = unlink(path)
                             continue
                         }
@@ -116,12 +116,14 @@ public final class FileMaintenance {
         return files
     }
 
-    private static let partialSuffix = ".gz.partial"
+    /// The temporary file's name ends in this and holds no `.ndjson`, so neither a shipper's
+    /// `*.ndjson` glob nor an engine's `*.ndjson*` matches it.
+    private static let temporarySuffix = ".compressing"
 
     private func compress(_ file: DataFile) -> DataFile? {
         let folder = String(file.path[..<file.path.lastIndex(of: "/")!])
         let name = String(file.path[file.path.index(after: file.path.lastIndex(of: "/")!)...])
-        let temporary = "\(folder)/.\(name)\(Self.partialSuffix)"
+        let temporary = "\(folder)/.\(name.dropLast(DataFileName.suffix.count))\(Self.temporarySuffix)"
         let target = file.path + ".gz"
         let input = open(file.path, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { return fail("read", file.path, errno) }

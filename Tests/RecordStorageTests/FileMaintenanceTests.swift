@@ -73,7 +73,7 @@ import Testing
         try FileManager.default.copyItem(atPath: done, toPath: done + ".gz")  // stands for a complete .gz
         let halfway = try file("asset-index-20261121T131000.000000Z-bbbbbbbb.ndjson", minutesAgo: 30)
         let folder = (halfway as NSString).deletingLastPathComponent
-        try "partial".write(toFile: "\(folder)/.asset-index-20261121T131000.000000Z-bbbbbbbb.ndjson.gz.partial", atomically: false, encoding: .utf8)
+        try "partial".write(toFile: "\(folder)/.asset-index-20261121T131000.000000Z-bbbbbbbb.compressing", atomically: false, encoding: .utf8)
 
         FileMaintenance(directory: root) { _ in }.run(configuration: StorageConfiguration(directory: root, compressAfterSeconds: 600), openPaths: [], nowMicros: now)
         #expect(!exists(done), "the original of a completed compression is removed")
