@@ -36,7 +36,6 @@ let package = Package(
         .target(name: "MarketServer", dependencies: [
             "MarketDecoding", "HTTPServing",
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOWebSocket", package: "swift-nio"),
         ]),
@@ -64,7 +63,6 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: [
             "MarketServer", "HTTPServing", "MarketDecoding", "StreamVerification",
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOWebSocket", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

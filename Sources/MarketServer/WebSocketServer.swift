@@ -1,7 +1,6 @@
 import HTTPServing
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 import NIOWebSocket
 import Synchronization
 
@@ -21,76 +20,66 @@ public protocol WebSocketServerHandler: Sendable {
 /// decides, per TCP connection, whether to serve, refuse, stall or reject it (`Admission`);
 /// `answer` replies to plain HTTP requests (REST), by request URI.
 public final class WebSocketServer: Sendable {
-    private let group: MultiThreadedEventLoopGroup
-    private let channel: Channel
+    private let socket: ListeningSocket
 
     /// The port actually bound (useful when binding port 0).
-    public var port: Int { channel.localAddress?.port ?? 0 }
+    public var port: Int { socket.port }
 
     public static func start(host: String, port: Int, handler: any WebSocketServerHandler,
                              securing: (@Sendable (Channel) -> EventLoopFuture<Void>)? = nil,
                              admit: @escaping @Sendable () -> Admission = { .accept },
                              answer: @escaping @Sendable (_ uri: String) -> HTTPAnswer = { _ in .notFound }) async throws -> WebSocketServer {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
-                let upgrader = NIOWebSocketServerUpgrader(
-                    maxFrameSize: 16 << 20,
-                    shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
-                    upgradePipelineHandler: { channel, head in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandlers([
-                                NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 100_000, maxAccumulatedFrameSize: 16 << 20),
-                                ConnectionHandler(handler: handler, path: head.uri),
-                            ])
+        let socket = try await ListeningSocket.bind(host: host, port: port) { bootstrap in
+            bootstrap
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { channel in
+                    let upgrader = NIOWebSocketServerUpgrader(
+                        maxFrameSize: 16 << 20,
+                        shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
+                        upgradePipelineHandler: { channel, head in
+                            channel.eventLoop.makeCompletedFuture {
+                                try channel.pipeline.syncOperations.addHandlers([
+                                    NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 100_000, maxAccumulatedFrameSize: 16 << 20),
+                                    ConnectionHandler(handler: handler, path: head.uri),
+                                ])
+                            }
+                        })
+                    let admission = admit()
+                    switch admission {
+                    case .refuse:
+                        return channel.close()
+                    case .stall:
+                        return channel.eventLoop.makeSucceededVoidFuture()
+                    case .accept, .reject:
+                        break
+                    }
+                    let secured = securing?(channel) ?? channel.eventLoop.makeSucceededVoidFuture()
+                    guard case .reject(let status, let retryAfter) = admission else {
+                        return secured.flatMap {
+                            channel.pipeline.configureHTTPServerPipeline(
+                                withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in })).flatMapThrowing {
+                                try channel.pipeline.syncOperations.addHandler(PlainHTTPHandler(answer: answer))
+                            }
                         }
-                    })
-                let admission = admit()
-                switch admission {
-                case .refuse:
-                    return channel.close()
-                case .stall:
-                    return channel.eventLoop.makeSucceededVoidFuture()
-                case .accept, .reject:
-                    break
-                }
-                let secured = securing?(channel) ?? channel.eventLoop.makeSucceededVoidFuture()
-                guard case .reject(let status, let retryAfter) = admission else {
+                    }
+                    let rejection = HTTPAnswer(status: status, headers: retryAfter.map { [("Retry-After", String($0))] } ?? [])
                     return secured.flatMap {
-                        channel.pipeline.configureHTTPServerPipeline(
-                            withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in })).flatMapThrowing {
-                            try channel.pipeline.syncOperations.addHandler(PlainHTTPHandler(answer: answer))
+                        channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
+                            try channel.pipeline.syncOperations.addHandler(PlainHTTPHandler { _ in rejection })
                         }
                     }
                 }
-                let rejection = HTTPAnswer(status: status, headers: retryAfter.map { [("Retry-After", String($0))] } ?? [])
-                return secured.flatMap {
-                    channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
-                        try channel.pipeline.syncOperations.addHandler(PlainHTTPHandler { _ in rejection })
-                    }
-                }
-            }
-        do {
-            let channel = try await bootstrap.bind(host: host, port: port).get()
-            return WebSocketServer(group: group, channel: channel)
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
         }
+        return WebSocketServer(socket: socket)
     }
 
-    private init(group: MultiThreadedEventLoopGroup, channel: Channel) {
-        self.group = group
-        self.channel = channel
+    private init(socket: ListeningSocket) {
+        self.socket = socket
     }
 
     /// Stops listening and closes every connection.
     public func stop() async {
-        try? await channel.close().get()
-        try? await group.shutdownGracefully()
+        await socket.stop()
     }
 }
 

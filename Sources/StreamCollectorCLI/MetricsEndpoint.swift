@@ -20,7 +20,7 @@ enum MetricsEndpoint {
         return registry
     }
 
-    static func start(on address: ListenAddress, registry: PrometheusCollectorRegistry, service: CollectorService) async throws -> HTTPServer {
+    static func start(on address: ListenAddress, registry: PrometheusCollectorRegistry, service: CollectorService) async throws -> ListeningSocket {
         try await HTTPServer.start(host: address.host, port: address.port) { uri in
             switch uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? uri {
             case "/metrics":

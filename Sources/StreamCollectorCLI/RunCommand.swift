@@ -40,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
             logger.critical("\(error)")
             throw ExitCode(73)
         }
-        var metrics: HTTPServer?
+        var metrics: ListeningSocket?
         if let address = configuration.metricsListen, let registry {
             do {
                 metrics = try await MetricsEndpoint.start(on: address, registry: registry, service: service)

@@ -12,11 +12,8 @@ import Testing
     func duckDBReadsCompressedAndPlainFilesWithTheRightCountsAndTypes() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
-        let daemon = try DaemonProcess(configuration: """
-            endpoint: ws://127.0.0.1:\(server.port)/market
-            streams: ["!assetIndex@arr", "!contractInfo"]
-            subscribe_interval_ms: 20
-            """, environment: ["STREAM_COLLECTOR_OUTPUT_ROTATE_SECONDS": "1", "STREAM_COLLECTOR_OUTPUT_COMPRESS_AFTER_SECONDS": "1"])
+        let daemon = try DaemonProcess(configuration: server.collectorConfiguration(streams: ["!assetIndex@arr", "!contractInfo"]),
+                                       environment: ["STREAM_COLLECTOR_OUTPUT_ROTATE_SECONDS": "1", "STREAM_COLLECTOR_OUTPUT_COMPRESS_AFTER_SECONDS": "1"])
         _ = try await server.subscriber(to: ["!assetIndex@arr", "!contractInfo"])
         let feed = SequencedFeed(hub: server.hub, interval: .milliseconds(20))
         for tick in 0..<5 {

@@ -29,15 +29,8 @@ import Testing
     @Test func metricsAndHealthFollowWhatTheCollectorDoes() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
-        let daemon = try DaemonProcess(configuration: """
-            endpoint: ws://127.0.0.1:\(server.port)/market
-            streams: ["!assetIndex@arr"]
-            stale_after_seconds: 2
-            subscribe_interval_ms: 20
-            reconnect:
-              initial_delay_ms: 100
-              max_delay_ms: 500
-            """, environment: ["STREAM_COLLECTOR_METRICS_LISTEN": "127.0.0.1:0"])
+        let daemon = try DaemonProcess(configuration: server.collectorConfiguration(streams: ["!assetIndex@arr"], extra: "stale_after_seconds: 2"),
+                                       environment: ["STREAM_COLLECTOR_METRICS_LISTEN": "127.0.0.1:0"])
         var port = 0
         try await eventually("the metrics address in the log") {
             guard let match = daemon.log.firstMatch(of: /metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/) else { return false }

@@ -19,11 +19,8 @@ import Testing
     func rsyslogDeliversEveryLineExactlyOnceAcrossRotationAndCompression() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
-        let daemon = try DaemonProcess(configuration: """
-            endpoint: ws://127.0.0.1:\(server.port)/market
-            streams: ["!assetIndex@arr", "!contractInfo"]
-            subscribe_interval_ms: 20
-            """, environment: ["STREAM_COLLECTOR_OUTPUT_ROTATE_SECONDS": "2", "STREAM_COLLECTOR_OUTPUT_COMPRESS_AFTER_SECONDS": "3"])
+        let daemon = try DaemonProcess(configuration: server.collectorConfiguration(streams: ["!assetIndex@arr", "!contractInfo"]),
+                                       environment: ["STREAM_COLLECTOR_OUTPUT_ROTATE_SECONDS": "2", "STREAM_COLLECTOR_OUTPUT_COMPRESS_AFTER_SECONDS": "3"])
         let work = daemon.folder.appendingPathComponent("rsyslog").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let shipped = "\(work)/shipped.ndjson"

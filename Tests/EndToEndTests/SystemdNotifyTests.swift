@@ -10,15 +10,7 @@ import Testing
         let listener = try NotifyListener(abstract: abstractSocket)
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
-        let configuration = """
-            endpoint: ws://127.0.0.1:\(server.port)/market
-            streams: ["!assetIndex@arr"]
-            stale_after_seconds: 2
-            subscribe_interval_ms: 20
-            reconnect:
-              initial_delay_ms: 100
-              max_delay_ms: 500
-            """
+        let configuration = server.collectorConfiguration(streams: ["!assetIndex@arr"], extra: "stale_after_seconds: 2")
         // WatchdogSec=1 s: pings every 0.5 s while healthy.
         let daemon = try DaemonProcess(configuration: configuration,
                                        environment: ["NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "1000000"])
@@ -63,10 +55,8 @@ import Testing
     @Test func withoutNotifySocketNothingIsSentAndNothingComplains() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
-        let daemon = try DaemonProcess(configuration: """
-            endpoint: ws://127.0.0.1:\(server.port)/market
-            streams: ["!assetIndex@arr"]
-            """, environment: ["WATCHDOG_USEC": "1000000"])
+        let daemon = try DaemonProcess(configuration: server.collectorConfiguration(streams: ["!assetIndex@arr"]),
+                                       environment: ["WATCHDOG_USEC": "1000000"])
         _ = try await server.subscriber(to: ["!assetIndex@arr"])
         try await Task.sleep(for: .seconds(1))
         let stopped = try await daemon.terminate()

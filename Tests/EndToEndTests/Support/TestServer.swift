@@ -51,5 +51,19 @@ struct TestServer {
         return found!
     }
 
+    /// A collector configuration for this server: `streams`, fast subscriptions and reconnects,
+    /// plus `extra` YAML lines.
+    func collectorConfiguration(streams: [String], extra: String = "") -> String {
+        """
+        endpoint: ws://127.0.0.1:\(port)/market
+        streams: [\(streams.map { "\"\($0)\"" }.joined(separator: ", "))]
+        subscribe_interval_ms: 20
+        reconnect:
+          initial_delay_ms: 100
+          max_delay_ms: 500
+        \(extra)
+        """
+    }
+
     func stop() async { await server.stop() }
 }
