@@ -1,42 +1,18 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import MarketServer
 import Testing
 
 /// The operator's HTTP view: `/metrics` (Prometheus text) and `/healthz`, scraped from the real
 /// daemon while it captures from a local server.
 @Suite(.serialized) struct MetricsTests {
-    struct Scrape {
-        let status: Int
-        let body: String
-
-        /// The value of the series `name{labels}` (or `name` alone), if present.
-        func value(_ series: String) -> Double? {
-            for line in body.split(separator: "\n") where line.hasPrefix(series + " ") {
-                return Double(line.dropFirst(series.count + 1))
-            }
-            return nil
-        }
-    }
-
-    func get(_ port: Int, _ path: String) async throws -> Scrape {
-        let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-        return Scrape(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: String(decoding: data, as: UTF8.self))
-    }
+    func get(_ port: Int, _ path: String) async throws -> Scrape { try await Scrape.get(port, path) }
 
     @Test func metricsAndHealthFollowWhatTheCollectorDoes() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
         let daemon = try DaemonProcess(configuration: server.collectorConfiguration(streams: ["!assetIndex@arr"], extra: "stale_after_seconds: 2"),
-                                       environment: ["STREAM_COLLECTOR_METRICS_LISTEN": "127.0.0.1:0"])
-        var port = 0
-        try await eventually("the metrics address in the log") {
-            guard let match = daemon.log.firstMatch(of: /metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/) else { return false }
-            port = Int(match.1) ?? 0
-            return true
-        }
+                                       environment: DaemonProcess.metricsOnAnyPort)
+        let port = try await daemon.metricsPort()
         let connection = try await server.subscriber(to: ["!assetIndex@arr"])
         let idle = try await get(port, "/healthz")
         #expect(idle.status == 503, "no events yet: \(idle.body)")

@@ -26,7 +26,8 @@ import Testing
         try await eventually("events on disk") { ((try? files.lines("asset-index"))?.count ?? 0) > 5 }
         let filesBefore = files.paths("asset-index").count
 
-        try daemon.writeConfiguration(configuration(port: server.port, symbols: ["BTCUSD"]), output: "  rotate_seconds: 1\n")
+        #expect(!daemon.log.contains("<7>"), "log_level info: no debug lines yet")
+        try daemon.writeConfiguration(configuration(port: server.port, symbols: ["BTCUSD"], extra: "log_level: debug"), output: "  rotate_seconds: 1\n")
         daemon.hangUp()
         try await eventually("btcusd subscribed and adausd unsubscribed on the same connection") {
             let sessions = server.hub.connections
@@ -41,6 +42,7 @@ import Testing
         // The reload started a new file, and rotate_seconds: 1 keeps starting new ones.
         try await eventually("new files after the reload", within: 5) { files.paths("asset-index").count >= filesBefore + 2 }
         #expect(daemon.log.contains("configuration reloaded"))
+        #expect(daemon.log.contains("<7>"), "the reloaded log_level applies")
 
         let (sent, result) = try await finishRun(feed, daemon)
         #expect(sent.count > 20)

@@ -13,6 +13,13 @@ import Testing
         try FileManager.default.moveItem(atPath: data, toPath: away)
         _ = FileManager.default.createFile(atPath: data, contents: Data("not a folder".utf8))
         try await eventually("the failure to be noticed") { daemon.log.contains("writing stopped") }
+        // The operator sees it: unhealthy, write errors counted, records held in memory.
+        let port = try await daemon.metricsPort()
+        let health = try await Scrape.get(port, "/healthz")
+        #expect(health.status == 503 && health.body.contains("the disk refuses writes"), "\(health.body)")
+        let metrics = try await Scrape.get(port, "/metrics")
+        #expect(metrics.value("stream_collector_writer_failing") == 1)
+        #expect((metrics.value("stream_collector_write_errors_total") ?? 0) >= 1)
         try await Task.sleep(for: .seconds(seconds))
         try FileManager.default.removeItem(atPath: data)
         try FileManager.default.moveItem(atPath: away, toPath: data)
@@ -24,7 +31,8 @@ import Testing
         defer { Task { await server.stop() } }
         let daemon = try DaemonProcess(configuration: FaultInjectionTests.configuration(port: server.port),
                                        environment: ["STREAM_COLLECTOR_OUTPUT_ROTATE_SECONDS": "1",
-                                                     "STREAM_COLLECTOR_OUTPUT_BUFFER_BYTES": String(bufferBytes)])
+                                                     "STREAM_COLLECTOR_OUTPUT_BUFFER_BYTES": String(bufferBytes)]
+                                           .merging(DaemonProcess.metricsOnAnyPort) { $1 })
         _ = try await server.subscriber(to: FaultInjectionTests.streams)
         let feed = SequencedFeed(hub: server.hub, interval: interval)
         try await eventually("the feed to reach the daemon") { feed.count > 20 }
