@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "stream-collector", targets: ["StreamCollectorCLI"]),
         .executable(name: "stream-collector-soak", targets: ["StreamCollectorSoak"]),
+        .executable(name: "stream-collector-bench", targets: ["StreamCollectorBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,6 +29,7 @@ let package = Package(
         .target(name: "CLinux", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "RecordStorage", dependencies: ["MarketDecoding", "CLinux"]),
         .target(name: "StreamVerification", dependencies: ["RecordStorage"]),
+        .target(name: "Replay", dependencies: ["RecordStorage", "MarketDecoding", "MarketServer"]),
         .target(name: "HTTPServing", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -47,7 +49,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "StreamCollectorCLI", dependencies: [
-            "Collector", "MarketServer", "SystemService", "HTTPServing",
+            "Collector", "MarketServer", "SystemService", "HTTPServing", "Replay", "RecordStorage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -55,6 +57,10 @@ let package = Package(
         ]),
         .executableTarget(name: "StreamCollectorSoak", dependencies: [
             "MarketServer", "HTTPServing", "StreamVerification",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "StreamCollectorBench", dependencies: [
+            "MarketDecoding", "RecordStorage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "MarketDecodingTests", dependencies: ["MarketDecoding"]),

@@ -62,3 +62,97 @@ import Glibc
 
 
 
+
+extension UTCTime {
+    /// Microseconds since the Unix epoch of an ISO-8601 UTC time as records write it
+    /// (`2026-11-21T13:05:01.123456Z`), or shorter: `2026-11-21T13:05:01Z`, `2026-11-21T13:05Z`,
+    /// `2026-11-21T13Z`, `2026-11-21`, with 1–6 fraction digits and `Z` or `+00:00` (optional
+    /// after a time). Nil for anything else, including other offsets.
+    public static func microseconds<Bytes: Collection>(iso8601 text: Bytes) -> Int64? where Bytes.Element == UInt8 {
+        var parser = TimeTextParser(Array(text))
+        return parser.parse()
+    }
+
+    public static func microseconds(iso8601 text: String) -> Int64? { microseconds(iso8601: text.utf8) }
+
+    /// Days since 1970-01-01 of a civil date (Howard Hinnant's days_from_civil).
+    static func days(year: Int, month: Int, day: Int) -> Int64 {
+        let shiftedYear = Int64(month <= 2 ? year - 1 : year)
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let shiftedMonth = Int64(month > 2 ? month - 3 : month + 9)
+        let dayOfYear = (153 * shiftedMonth + 2) / 5 + Int64(day) - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+}
+
+/// The small grammar behind `UTCTime.microseconds(iso8601:)`.
+private struct TimeTextParser {
+    let bytes: [UInt8]
+    var position = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func parse() -> Int64? {
+        guard let year = digits(4), literal("-"), let month = digits(2), literal("-"), let day = digits(2),
+              (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day) else { return nil }
+        var micros = UTCTime.days(year: year, month: month, day: day) * 86_400_000_000
+        guard position < bytes.count else { return micros }
+        guard literal("T"), let hour = digits(2), hour < 24 else { return nil }
+        micros += Int64(hour) * 3_600_000_000
+        if literal(":") {
+            guard let minute = digits(2), minute < 60 else { return nil }
+            micros += Int64(minute) * 60_000_000
+            if literal(":") {
+                guard let second = digits(2), second < 60 else { return nil }
+                micros += Int64(second) * 1_000_000
+                if literal(".") {
+                    var scale: Int64 = 100_000, fraction: Int64 = 0, count = 0
+                    while position < bytes.count, let digit = digit(bytes[position]) {
+                        count += 1
+                        guard count <= 6 else { return nil }
+                        fraction += Int64(digit) * scale
+                        scale /= 10
+                        position += 1
+                    }
+                    guard count > 0 else { return nil }
+                    micros += fraction
+                }
+            }
+        }
+        guard position == bytes.count || literal("Z") || literal("+00:00"), position == bytes.count else { return nil }
+        return micros
+    }
+
+    private static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    private func digit(_ byte: UInt8) -> Int? {
+        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") ? Int(byte - UInt8(ascii: "0")) : nil
+    }
+
+    private mutating func digits(_ count: Int) -> Int? {
+        guard position + count <= bytes.count else { return nil }
+        var value = 0
+        for offset in 0..<count {
+            guard let digit = digit(bytes[position + offset]) else { return nil }
+            value = value * 10 + digit
+        }
+        position += count
+        return value
+    }
+
+    private mutating func literal(_ text: StaticString) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard position + count <= bytes.count else { return false }
+        for offset in 0..<count where bytes[position + offset] != text.utf8Start[offset] { return false }
+        position += count
+        return true
+    }
+}

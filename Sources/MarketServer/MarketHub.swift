@@ -37,6 +37,21 @@ public final class MarketHub: WebSocketServerHandler {
         entries.withLock { $0.values.map { ($0.connection, $0.session) } }
     }
 
+    /// Whether any open connection is subscribed to at least one stream.
+    public var hasSubscribers: Bool {
+        entries.withLock { $0.values.contains { !$0.session.subscriptions.isEmpty } }
+    }
+
+    /// Whether every open connection can take more data now (see `ServerConnection.isWritable`).
+    public var allWritable: Bool {
+        entries.withLock { $0.values.allSatisfy { $0.connection.isWritable } }
+    }
+
+    /// Closes every open connection with `code`, after what was already sent.
+    public func closeAll(code: UInt16, reason: String) {
+        for (connection, _) in connections { connection.close(code: code, reason: reason) }
+    }
+
     /// Sends `payload` (one JSON event or array) to every connection subscribed to `stream`.
     /// Returns how many connections it was sent to.
     @discardableResult

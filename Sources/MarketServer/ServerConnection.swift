@@ -10,6 +10,10 @@ public struct ServerConnection: Sendable, Equatable {
 
     public static func == (lhs: ServerConnection, rhs: ServerConnection) -> Bool { lhs.channel === rhs.channel }
 
+    /// Whether the connection takes more data without queueing beyond its high-water mark; a
+    /// sender that respects it never buffers more than that for a slow reader.
+    public var isWritable: Bool { channel.isWritable }
+
     /// Sends one complete text message.
     public func send(text: String) {
         send(frame: .text, payload: Array(text.utf8), fin: true)

@@ -1,21 +1,17 @@
-import CLinux
-import Glibc
-
 /// Reads a data file back whole, `.ndjson` as it is and `.ndjson.gz` decompressed, so readers
-/// treat compressed and uncompressed files alike.
+/// treat compressed and uncompressed files alike. For large files use `DataFileLines`.
 public enum DataFileReader {
-    /// The file's (uncompressed) bytes. A corrupt or truncated `.gz` is an error, not a short read.
+    /// The file's (uncompressed) bytes, an unterminated last fragment included. A corrupt or
+    /// truncated `.gz` is an error, not a short read.
     public static func contents(of path: String) throws(StorageError) -> [UInt8] {
-        guard let reader = sc_gunzip_open(path) else { throw StorageError(operation: "open", path: path, code: errno) }
-        defer { sc_gunzip_close(reader) }
+        let lines = try DataFileLines(path: path, bufferSize: 1 << 17)
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 17)
-        while true {
-            let got = chunk.withUnsafeMutableBytes { sc_gunzip_read(reader, $0.baseAddress, UInt32($0.count)) }
-            if got < 0 { throw StorageError(operation: "decompress", path: path, code: EILSEQ) }
-            if got == 0 { return bytes }
-            bytes.append(contentsOf: chunk[..<Int(got)])
+        while let line = try lines.next() {
+            bytes.append(contentsOf: line)
+            bytes.append(0x0A)
         }
+        bytes.append(contentsOf: lines.unterminatedFragment)
+        return bytes
     }
 
     /// Whether `name` is a data file the collector writes (`.ndjson` or `.ndjson.gz`).

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import RecordStorage
+
+/// `replay` and `verify` over a synthetic recording, side by side with `jq` in one run:
+/// filtering one symbol out of uncompressed files, rounds alternating, medians reported.
+struct ReplayBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay (one symbol filtered) against jq, verify throughput, and replay memory at two data sizes.")
+
+    @Option(help: "The stream-collector binary to measure (a release build).")
+    var binary = ".build/release/stream-collector"
+
+    @Option(help: "Work directory for the generated data (removed afterwards).")
+    var work = "/tmp/stream-collector-bench"
+
+    @Option(help: "Seconds of market data in the large recording (42 lines a second).")
+    var seconds = 50_000
+
+    @Option(help: "Rounds of each measurement.")
+    var rounds = 3
+
+    func run() throws {
+        let large = "\(work)/large", small = "\(work)/small"
+        try? FileManager.default.removeItem(atPath: work)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        print("generating \(seconds) s of data (\(seconds * 42) lines) and \(seconds / 4) s …")
+        let lines = try RecordingGenerator().generate(into: large, seconds: seconds)
+        _ = try RecordingGenerator().generate(into: small, seconds: seconds / 4)
+        let files = try DataDirectory(path: large).allFiles.map(\.path)
+        let bytes = files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+        let totalLines = lines + files.count
+        print("\(files.count) files, \(bytes >> 20) MiB, \(totalLines) lines")
+
+        let replay = [binary, "replay", "--data-dir", large, "--symbol", "BTCUSD"]
+        let jq = ["jq", "-c", #"select(.symbol=="BTCUSD")"#] + files
+        let verify = [binary, "verify", "--data-dir", large, "--json"]
+        let hasJQ = ChildProcess.run(["jq", "--version"]).status == 0
+        var replayRuns: [ChildProcess.Measurement] = [], jqRuns: [ChildProcess.Measurement] = [], verifyRuns: [ChildProcess.Measurement] = []
+        for round in 1...rounds {
+            print("round \(round)/\(rounds)")
+            replayRuns.append(try checked(replay))
+            if hasJQ { jqRuns.append(try checked(jq)) }
+            verifyRuns.append(ChildProcess.run(verify))
+        }
+        let smallRun = try checked([binary, "replay", "--data-dir", small])
+        let largeRun = try checked([binary, "replay", "--data-dir", large])
+
+        let replayRate = Double(totalLines) / median(replayRuns.map(\.wallSeconds))
+        let verifyRate = Double(bytes) / median(verifyRuns.map(\.wallSeconds))
+        print("")
+        print(row("measure", "median", "per second", "peak RSS"))
+        print(row("replay --symbol BTCUSD", seconds(replayRuns), "\(format(replayRate / 1e6)) M lines", mib(replayRuns)))
+        if hasJQ {
+            let jqRate = Double(totalLines) / median(jqRuns.map(\.wallSeconds))
+            print(row("jq select(.symbol==…)", seconds(jqRuns), "\(format(jqRate / 1e6)) M lines", mib(jqRuns)))
+            print("")
+            print("replay vs jq: \(format(replayRate / jqRate))× (target ≥ 10×: \(replayRate / jqRate >= 10 ? "MET" : "NOT MET"))")
+        } else {
+            print("jq not installed: no comparison (scripts/bench installs it)")
+        }
+        print("replay: \(format(replayRate / 1e6)) M lines/s (target ≥ 1 M: \(replayRate >= 1e6 ? "MET" : "NOT MET"))")
+        print("verify: \(format(verifyRate / 1e6)) MB/s (target ≥ 300: \(verifyRate >= 300e6 ? "MET" : "NOT MET"))")
+        print("replay memory, all records: \(smallRun.peakRSSBytes >> 20) MiB peak at \(seconds / 4) s of data, \(largeRun.peakRSSBytes >> 20) MiB at \(seconds) s (flat: \(largeRun.peakRSSBytes <= smallRun.peakRSSBytes + smallRun.peakRSSBytes / 4 ? "MET" : "NOT MET"))")
+    }
+
+    private func checked(_ arguments: [String]) throws -> ChildProcess.Measurement {
+        let measurement = ChildProcess.run(arguments)
+        guard measurement.status == 0 else { throw ValidationError("\(arguments.prefix(3).joined(separator: " ")) … exited with \(measurement.status)") }
+        return measurement
+    }
+
+    private func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    private func seconds(_ runs: [ChildProcess.Measurement]) -> String { "\(format(median(runs.map(\.wallSeconds)))) s" }
+    private func mib(_ runs: [ChildProcess.Measurement]) -> String { "\((runs.map(\.peakRSSBytes).max() ?? 0) >> 20) MiB" }
+    private func format(_ value: Double) -> String { String(format: "%.2f", value) }
+    private func row(_ columns: String...) -> String {
+        zip(columns, [26, 12, 18, 10]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: " ")
+    }
+}
