@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "MarketDecoding"),
         .target(name: "CLinux", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "RecordStorage", dependencies: ["MarketDecoding", "CLinux"]),
-        .target(name: "StreamVerification", dependencies: ["RecordStorage"]),
+        .target(name: "StreamVerification", dependencies: ["RecordStorage", "MarketDecoding"]),
         .target(name: "Replay", dependencies: ["RecordStorage", "MarketDecoding", "MarketServer"]),
         .target(name: "HTTPServing", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
@@ -49,7 +49,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "StreamCollectorCLI", dependencies: [
-            "Collector", "MarketServer", "SystemService", "HTTPServing", "Replay", "RecordStorage",
+            "Collector", "MarketServer", "SystemService", "HTTPServing", "Replay", "RecordStorage", "StreamVerification",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -12,5 +12,5 @@ struct StreamCollectorCommand: AsyncParsableCommand {
             (e.g. STREAM_COLLECTOR_OUTPUT_DIRECTORY). See config/stream-collector.yaml.
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, CheckConfigCommand.self, SimulateCommand.self, ReplayCommand.self])
+        subcommands: [RunCommand.self, CheckConfigCommand.self, SimulateCommand.self, ReplayCommand.self, VerifyCommand.self])
 }

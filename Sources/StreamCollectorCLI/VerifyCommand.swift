@@ -1,0 +1,115 @@
+import ArgumentParser
+import MarketDecoding
+import StreamVerification
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check every file of an output directory and report what is wrong.",
+        discussion: """
+            Checks each .ndjson and .ndjson.gz file: readable, gzip data intact, a collector.file header first \
+            (family, schemaVersion, date/hour matching its folder), whole lines, valid JSON, each record valid \
+            for its type and family with recvTime inside the file's hour. Reports unterminated fragments, \
+            rejected frames (by reason), recorded gaps, and the seconds in which a symbol has no \
+            assetIndexUpdate (the asset index ticks every second), merged into ranges and marked when a \
+            recorded gap explains them. Never writes anything.
+
+            Exit codes: 0 nothing found; 1 something found; 64 bad arguments; 66 the directory is missing or unreadable.
+            """)
+
+    @Option(name: .customLong("data-dir"), help: "The collector's output directory.")
+    var dataDirectory: String
+
+    @Flag(help: "Print one machine-readable JSON summary instead of text.")
+    var json = false
+
+    func run() throws {
+        let audit: DataAudit
+        do {
+            audit = try DataAudit(directory: dataDirectory)
+        } catch {
+            print("stream-collector verify: \(error)")
+            throw ExitCode(66)
+        }
+        print(json ? Self.json(audit) : Self.text(audit))
+        if !audit.isClean { throw ExitCode(1) }
+    }
+
+    private static func text(_ audit: DataAudit) -> String {
+        var lines = ["\(audit.directory): \(audit.files) files (\(audit.compressedFiles) compressed), \(audit.lines) lines, \(audit.bytes) bytes, \(audit.symbols) asset-index symbols"]
+        for problem in audit.problems {
+            lines.append("\(problem.kind): \(problem.file)\(problem.line.map { ":\($0)" } ?? ""): \(problem.detail)")
+        }
+        if audit.problemCount > audit.problems.count { lines.append("… and \(audit.problemCount - audit.problems.count) more problems") }
+        for (reason, count) in audit.rejectedByReason.sorted(by: { $0.key < $1.key }) {
+            lines.append("rejected frames: \(count) \(reason)")
+        }
+        for gap in audit.gaps {
+            lines.append("gap: \(time(gap.fromMicros)) to \(time(gap.toMicros)) (\(gap.reason); \(gap.streams.joined(separator: ", "))) recorded at \(gap.file):\(gap.line)")
+        }
+        for hole in audit.missing {
+            lines.append("missing seconds: \(hole.symbol) \(second(hole.fromSecond)) to \(second(hole.toSecond)) (\(hole.seconds) s\(hole.insideGap ? ", inside a recorded gap" : ", not explained by any gap record"))")
+        }
+        let findings = audit.problemCount + audit.gaps.count + audit.missing.count + audit.rejectedByReason.values.reduce(0, +)
+        lines.append(audit.isClean ? "OK: nothing wrong found" : "FAILED: \(findings) findings")
+        return lines.joined(separator: "\n")
+    }
+
+    private static func json(_ audit: DataAudit) -> String {
+        var object = JSONLineBuilder(capacity: 4096)
+        object.string("directory", audit.directory)
+        object.bool("ok", audit.isClean)
+        object.integer("files", audit.files)
+        object.integer("compressedFiles", audit.compressedFiles)
+        object.integer("lines", audit.lines)
+        object.integer("bytes", audit.bytes)
+        object.integer("symbols", audit.symbols)
+        object.integer("problemCount", audit.problemCount)
+        object.raw("problems", list(audit.problems) { problem in
+            var entry = JSONLineBuilder(capacity: 256)
+            entry.string("kind", problem.kind)
+            entry.string("file", problem.file)
+            if let line = problem.line { entry.integer("line", line) }
+            entry.string("detail", problem.detail)
+            return entry.finishedObject()
+        })
+        object.object("rejectedFrames") { rejected in
+            for (reason, count) in audit.rejectedByReason.sorted(by: { $0.key < $1.key }) { rejected.integer(reason, count) }
+        }
+        object.raw("gaps", list(audit.gaps) { gap in
+            var entry = JSONLineBuilder(capacity: 256)
+            entry.string("from", time(gap.fromMicros))
+            entry.string("to", time(gap.toMicros))
+            entry.string("reason", gap.reason)
+            entry.raw("streams", list(gap.streams) { name in
+                var quoted: [UInt8] = []
+                JSONLineBuilder.appendEscaped(name, to: &quoted)
+                return quoted
+            })
+            entry.string("file", gap.file)
+            entry.integer("line", gap.line)
+            return entry.finishedObject()
+        })
+        object.integer("missingSeconds", audit.missing.reduce(0) { $0 + Int($1.seconds) })
+        object.raw("missing", list(audit.missing) { hole in
+            var entry = JSONLineBuilder(capacity: 160)
+            entry.string("symbol", hole.symbol)
+            entry.string("from", second(hole.fromSecond))
+            entry.string("to", second(hole.toSecond))
+            entry.integer("seconds", hole.seconds)
+            entry.bool("insideGap", hole.insideGap)
+            return entry.finishedObject()
+        })
+        return String(decoding: object.finishedObject(), as: UTF8.self)
+    }
+
+    private static func list<Element>(_ elements: [Element], _ encode: (Element) -> [UInt8]) -> [UInt8] {
+        [UInt8(ascii: "[")] + elements.map(encode).joined(separator: [UInt8(ascii: ",")]) + [UInt8(ascii: "]")]
+    }
+
+    private static func time(_ micros: Int64) -> String { UTCTime(microsecondsSinceEpoch: micros).iso8601 }
+
+    private static func second(_ second: Int64) -> String {
+        String(UTCTime(microsecondsSinceEpoch: second * 1_000_000).iso8601.prefix(19)) + "Z"
+    }
+}
