@@ -65,6 +65,7 @@ let package = Package(
         ]),
         .testTarget(name: "MarketDecodingTests", dependencies: ["MarketDecoding"]),
         .testTarget(name: "RecordStorageTests", dependencies: ["RecordStorage", "MarketDecoding"]),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "RecordStorage", "MarketDecoding"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "WebSocketTransport", "MarketServer"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "MarketServer", "HTTPServing", "MarketDecoding", "StreamVerification",

@@ -156,3 +156,119 @@ import Testing
         #expect(serveLog.contains("replay finished"))
     }
 }
+
+/// `verify` and replay's handling of damaged and wrong input, on a recording written by the real
+/// decoder and store (`stream-collector-bench generate`: 40 symbols ticking every second).
+@Suite struct DamagedRecordingTests {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("damaged-\(UUID().uuidString)").path
+
+    /// 3 hours of 5 symbols: three hourly asset-index files.
+    func generate(_ name: String) throws -> String {
+        let directory = "\(folder)/\(name)"
+        let run = try CommandRun.bench(["generate", "--directory", directory, "--seconds", "10800", "--symbols", "5"])
+        #expect(run.status == 0, "\(run.stderr)")
+        return directory
+    }
+
+    func files(_ directory: String) -> [String] { DataFiles(directory: directory).paths("asset-index") }
+
+    func verify(_ directory: String) throws -> (status: Int32, report: [String: Any]) {
+        let run = try CommandRun.collector(["verify", "--data-dir", directory, "--json"])
+        let report = try #require(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)\(run.stderr)")
+        return (run.status, report)
+    }
+
+    @Test func verifyPassesCleanDataAndFindsATornLineAGapAndACorruptGzip() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let clean = try generate("clean")
+        let before = treeSnapshot(clean)
+        let good = try verify(clean)
+        #expect(good.status == 0 && good.report["ok"] as? Bool == true, "\(good.report)")
+        #expect(good.report["files"] as? Int == 3 && good.report["symbols"] as? Int == 5)
+        #expect(treeSnapshot(clean) == before, "verify wrote into the data directory")
+
+        let damaged = try generate("damaged")
+        let paths = files(damaged)
+        // A torn line in the middle of the first file, BTCUSD's events of 10 seconds removed from
+        // the second, the third compressed and cut short.
+        var first = try String(contentsOfFile: paths[0], encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        first[100] = String(first[100].prefix(60))
+        try first.joined(separator: "\n").write(toFile: paths[0], atomically: true, encoding: .utf8)
+        let hourStart = try #require(UTCTimeText.seconds("2026-11-01T01:00:00Z"))
+        let missing = (hourStart + 600)...(hourStart + 609)
+        let second = try String(contentsOfFile: paths[1], encoding: .utf8).split(separator: "\n").filter { line in
+            !(line.contains(#""symbol":"BTCUSD""#) && missing.contains { line.contains(#""eventTime":\#($0)000,"#) })
+        }
+        try (second.joined(separator: "\n") + "\n").write(toFile: paths[1], atomically: true, encoding: .utf8)
+        #expect(try CommandRun.run("/bin/gzip", [paths[2]]).status == 0)
+        let gz = try Data(contentsOf: URL(fileURLWithPath: paths[2] + ".gz"))
+        try gz.prefix(gz.count / 2).write(to: URL(fileURLWithPath: paths[2] + ".gz"))
+
+        let bad = try verify(damaged)
+        #expect(bad.status == 1)
+        #expect(bad.report["ok"] as? Bool == false)
+        let problems = try #require(bad.report["problems"] as? [[String: Any]])
+        #expect(problems.contains { $0["kind"] as? String == "invalid-json" && $0["line"] as? Int == 101 && ($0["file"] as? String).map(paths[0].hasSuffix) == true })
+        #expect(problems.contains { $0["kind"] as? String == "corrupt-gzip" && ($0["file"] as? String)?.hasSuffix(".ndjson.gz") == true })
+        let holes = try #require(bad.report["missing"] as? [[String: Any]])
+        #expect(holes.contains { $0["symbol"] as? String == "BTCUSD" && $0["from"] as? String == "2026-11-01T01:10:00Z"
+                && $0["to"] as? String == "2026-11-01T01:10:09Z" && $0["seconds"] as? Int == 10 && $0["insideGap"] as? Bool == false }, "\(holes)")
+        let text = try CommandRun.collector(["verify", "--data-dir", damaged])
+        #expect(text.status == 1 && text.stdout.contains("BTCUSD 2026-11-01T01:10:00Z to 2026-11-01T01:10:09Z (10 s"), "\(text.stdout)")
+    }
+
+    @Test func replaySkipsAndReportsBadLinesAndFailsClearlyOnBadInput() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let directory = try generate("replay")
+        let paths = files(directory)
+        let complete = try CommandRun.collector(["replay", "--data-dir", directory])
+        #expect(complete.status == 0 && complete.stdoutLines.count == 10800 * 7)
+
+        // A line that is not JSON in the middle, and a fragment at the end of the last file.
+        var first = try String(contentsOfFile: paths[0], encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        first[50] = "garbage"
+        try first.joined(separator: "\n").write(toFile: paths[0], atomically: true, encoding: .utf8)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: paths[2]))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(#"{"type":"assetIndexUpdate","str"#.utf8))
+        try handle.close()
+        let before = treeSnapshot(directory)
+        let skipped = try CommandRun.collector(["replay", "--data-dir", directory])
+        #expect(skipped.status == 0)
+        #expect(skipped.stdoutLines.count == 10800 * 7 - 1)
+        #expect(skipped.stderr.contains("\(paths[0]):51: skipped"), "\(skipped.stderr)")
+        #expect(skipped.stderr.contains("\(paths[2]):\(3600 * 7 + 2): skipped an unterminated final fragment"), "\(skipped.stderr)")
+        #expect(treeSnapshot(directory) == before, "replay wrote into the data directory")
+
+        // A corrupt gzip: the rest is replayed, the exit code says the output is incomplete.
+        #expect(try CommandRun.run("/bin/gzip", [paths[1]]).status == 0)
+        let gz = try Data(contentsOf: URL(fileURLWithPath: paths[1] + ".gz"))
+        try gz.prefix(gz.count / 3).write(to: URL(fileURLWithPath: paths[1] + ".gz"))
+        let corrupt = try CommandRun.collector(["replay", "--data-dir", directory, "--symbol", "ETHUSD"])
+        #expect(corrupt.status == 65, "\(corrupt.stderr)")
+        #expect(corrupt.stderr.contains("corrupt or truncated gzip"))
+        #expect(corrupt.stdoutLines.count > 2 * 7200 && corrupt.stdoutLines.count < 2 * 10800, "ETHUSD ticks on two streams")
+
+        // A data file that cannot be read (a folder where a file should be): exit 74.
+        let hour = URL(fileURLWithPath: paths[0]).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: "\(hour)/asset-index-20261101T003000.000000Z-00000000.ndjson", withIntermediateDirectories: false)
+        let unreadable = try CommandRun.collector(["replay", "--data-dir", directory, "--symbol", "ETHUSD"])
+        #expect(unreadable.status == 74, "\(unreadable.stderr)")
+
+        let missing = try CommandRun.collector(["replay", "--data-dir", "\(folder)/nowhere"])
+        #expect(missing.status == 66 && missing.stderr.contains("nowhere") && missing.stdout.isEmpty)
+        let backwards = try CommandRun.collector(["replay", "--data-dir", directory, "--from", "2026-11-01T02:00:00Z", "--to", "2026-11-01T01:00:00Z"])
+        #expect(backwards.status == 64 && backwards.stderr.contains("--from"))
+        let notATime = try CommandRun.collector(["replay", "--data-dir", directory, "--from", "yesterday"])
+        #expect(notATime.status == 64 && notATime.stderr.contains("ISO-8601"))
+        let noDirectory = try CommandRun.collector(["verify", "--data-dir", "\(folder)/nowhere"])
+        #expect(noDirectory.status == 66)
+    }
+}
+
+/// Seconds since the epoch of an ISO-8601 UTC time, through Foundation (independent of the code under test).
+enum UTCTimeText {
+    static func seconds(_ text: String) -> Int64? {
+        (ISO8601DateFormatter().date(from: text)?.timeIntervalSince1970).map { Int64($0) }
+    }
+}
