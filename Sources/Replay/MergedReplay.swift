@@ -7,11 +7,13 @@ import RecordStorage
 /// order (the order of receipt) is kept. Equal times go to the directory named first. With more
 /// than one directory, an event recorded by several collectors — the same line but for its
 /// `recvTime` — is returned once, the first time it is seen; identities are remembered for
-/// `deduplicationWindowMicros` of receive time.
+/// `deduplicationWindowMicros` of receive time, and a copy received before the query's start still
+/// hides a later one.
 public final class MergedReplay {
     private var heap: [ReplayInput] = []
     private var current: ReplayInput?
     private var duplicates: DuplicateWindow?
+    private let fromMicros: Int64?
     /// Events dropped as duplicates of another directory's.
     public var duplicatesDropped: Int { duplicates?.dropped ?? 0 }
     public let diagnostics: ReplayDiagnostics
@@ -23,14 +25,20 @@ public final class MergedReplay {
                 deduplicationWindowMicros: Int64 = 60_000_000) throws(StorageError) {
         self.diagnostics = diagnostics
         let listed = try directories.map { path throws(StorageError) in try DataDirectory(path: path) }
+        self.fromMicros = query.fromMicros
+        // Copies received before --from must still hide their later copies: read a window earlier.
+        var reading = query
+        if listed.count > 1 {
+            duplicates = DuplicateWindow(windowMicros: deduplicationWindowMicros)
+            reading.fromMicros = query.fromMicros.map { $0 - deduplicationWindowMicros }
+        }
         var inputs: [ReplayInput] = []
         for directory in listed {
             for family in directory.families.keys.sorted() where family != "rejected" {
-                inputs.append(ReplayInput(rank: inputs.count, files: directory.families[family]!, query: query, diagnostics: diagnostics))
+                inputs.append(ReplayInput(rank: inputs.count, files: directory.families[family]!, query: reading, diagnostics: diagnostics))
             }
         }
         fileCount = inputs.reduce(0) { $0 + $1.fileCount }
-        if listed.count > 1 { duplicates = DuplicateWindow(windowMicros: deduplicationWindowMicros) }
         for input in inputs where input.advance() { push(input) }
     }
 
@@ -45,6 +53,7 @@ public final class MergedReplay {
             current = input
             let record = input.head!
             if duplicates != nil, record.hasEventTime, duplicates!.isRepeat(record) { continue }
+            if let fromMicros, record.receivedAtMicros < fromMicros { continue }
             return record
         }
     }

@@ -47,8 +47,18 @@ struct VerifyCommand: ParsableCommand {
         for gap in audit.gaps {
             lines.append("gap: \(time(gap.fromMicros)) to \(time(gap.toMicros)) (\(gap.reason); \(gap.streams.joined(separator: ", "))) recorded at \(gap.file):\(gap.line)")
         }
+        // Symbols missing the same seconds (the whole feed stopped) are listed on one line.
+        var order: [String] = []
+        var symbolsByHole: [String: [String]] = [:]
         for hole in audit.missing {
-            lines.append("missing seconds: \(hole.symbol) \(second(hole.fromSecond)) to \(second(hole.toSecond)) (\(hole.seconds) s\(hole.insideGap ? ", inside a recorded gap" : ", not explained by any gap record"))")
+            let key = "\(second(hole.fromSecond)) to \(second(hole.toSecond)) (\(hole.seconds) s\(hole.insideGap ? ", inside a recorded gap" : ", not explained by any gap record"))"
+            if symbolsByHole[key] == nil { order.append(key) }
+            symbolsByHole[key, default: []].append(hole.symbol)
+        }
+        for key in order {
+            let symbols = symbolsByHole[key]!
+            let named = symbols.count <= 6 ? symbols.joined(separator: " ") : symbols.prefix(5).joined(separator: " ") + " and \(symbols.count - 5) more"
+            lines.append("missing seconds: \(named) \(key)")
         }
         let findings = audit.problemCount + audit.gaps.count + audit.missing.count + audit.rejectedByReason.values.reduce(0, +)
         lines.append(audit.isClean ? "OK: nothing wrong found" : "FAILED: \(findings) findings")
