@@ -6,30 +6,39 @@ public enum UTF8Validation {
 
     public static func isValid(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
         var index = 0
-        let count = buffer.count
-        while index < count {
-            let lead = buffer[index]
-            if lead < 0x80 { index += 1; continue }
-            let length: Int
-            var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
-            switch lead {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; lower = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; upper = 0x9F
-            case 0xF0: length = 4; lower = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; upper = 0x8F
-            default: return false
+        while index < buffer.count {
+            if buffer[index] < 0x80 {
+                index += 1
+                continue
             }
-            guard index + length <= count else { return false }
-            let second = buffer[index + 1]
-            guard second >= lower && second <= upper else { return false }
-            for offset in 2..<max(2, length) where buffer[index + offset] & 0xC0 != 0x80 {
-                return false
-            }
+            guard let length = sequenceLength(in: buffer, at: index) else { return false }
             index += length
         }
         return true
+    }
+
+    /// The length of the valid multi-byte sequence starting at `index` (whose byte is ≥ 0x80), or
+    /// nil when it is not one.
+    @inline(__always)
+    public static func sequenceLength(in buffer: UnsafeBufferPointer<UInt8>, at index: Int) -> Int? {
+        let length: Int
+        var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
+        switch buffer[index] {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; lower = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; upper = 0x9F
+        case 0xF0: length = 4; lower = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; upper = 0x8F
+        default: return nil
+        }
+        guard index + length <= buffer.count else { return nil }
+        let second = buffer[index + 1]
+        guard second >= lower && second <= upper else { return nil }
+        for offset in 2..<max(2, length) where buffer[index + offset] & 0xC0 != 0x80 {
+            return nil
+        }
+        return length
     }
 }

@@ -209,34 +209,11 @@ private struct Cursor {
             case 0..<0x20:
                 throw problem("unescaped control character in a string")
             default:
-                position += try utf8Sequence()
+                guard let length = UTF8Validation.sequenceLength(in: bytes, at: position) else { throw problem("invalid UTF-8") }
+                position += length
             }
         }
         throw RecordScanner.Problem(offset: start, problem: "unterminated string")
-    }
-
-    /// Length of the valid multi-byte UTF-8 sequence at `position` (no overlongs, surrogates, > U+10FFFF).
-    private func utf8Sequence() throws(RecordScanner.Problem) -> Int {
-        let lead = bytes[position]
-        let length: Int
-        var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
-        switch lead {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; lower = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; upper = 0x9F
-        case 0xF0: length = 4; lower = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; upper = 0x8F
-        default: throw problem("invalid UTF-8")
-        }
-        guard position + length <= bytes.count else { throw problem("invalid UTF-8") }
-        let second = bytes[position + 1]
-        guard second >= lower && second <= upper else { throw problem("invalid UTF-8") }
-        for offset in 2..<max(2, length) where bytes[position + offset] & 0xC0 != 0x80 {
-            throw problem("invalid UTF-8")
-        }
-        return length
     }
 
     private mutating func scanNumber() throws(RecordScanner.Problem) {
