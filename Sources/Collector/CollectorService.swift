@@ -18,6 +18,7 @@ public final class CollectorService: Sendable {
     private let writer: RecordWriter
     private let pipeline: FramePipeline
     private let snapshots: AssetIndexSnapshots?
+    private let makePoller: @Sendable (RestSourceConfiguration) -> RestPoller?
     private let makeShard: @Sendable (_ label: String, _ streams: [String], _ downSinceMicros: Int64?) -> StreamShard
     private let state: Mutex<State>
     private let gauges = CollectorGauges()
@@ -26,6 +27,8 @@ public final class CollectorService: Sendable {
         var configuration: CollectorConfiguration
         var shards: [StreamShard]
         var shardsMade: Int
+        /// Running pollers of the enabled sources that have what they need (API key).
+        var pollers: [RestPoller]
     }
 
     public init(configuration: CollectorConfiguration, logger: Logger) throws(CollectorError) {
@@ -65,15 +68,24 @@ public final class CollectorService: Sendable {
             renewAfterSeconds: configuration.renewAfterSeconds,
             replacementDeadlineSeconds: configuration.connectTimeoutSeconds + configuration.staleAfterSeconds)
         let throttle = AttemptThrottle(minimumSpacingMilliseconds: 1000)
+        let restBodyBytes = 16 << 20
+        let client = RestClient(loop: loop, budget: RequestWeightBudget(limitPerMinute: configuration.rest.weightPerMinute),
+                                timeoutSeconds: configuration.rest.timeoutSeconds, maximumBodyBytes: restBodyBytes)
         if let rest = configuration.restEndpoint {
             do {
-                snapshots = AssetIndexSnapshots(base: try NetworkTarget(url: rest, accepting: NetworkTarget.Scheme.web), loop: loop,
-                                                pipeline: pipeline, stats: stats, logger: logger, maximumBodyBytes: 16 << 20)
+                snapshots = AssetIndexSnapshots(base: try NetworkTarget(url: rest, accepting: NetworkTarget.Scheme.web), client: client,
+                                                pipeline: pipeline, stats: stats, logger: logger, maximumBodyBytes: restBodyBytes)
             } catch {
                 throw .invalidEndpoint(error.description)
             }
         } else {
             snapshots = nil
+        }
+        let pollerSettings = RestPoller.Settings(retryInitialDelayMilliseconds: configuration.rest.retryInitialDelayMilliseconds,
+                                                 retryMaxDelayMilliseconds: configuration.rest.retryMaxDelayMilliseconds,
+                                                 maximumBodyBytes: restBodyBytes)
+        makePoller = { source in
+            Self.poller(for: source, client: client, pipeline: pipeline, stats: stats, logger: logger, settings: pollerSettings)
         }
         let snapshots = self.snapshots
         let makeShard: @Sendable (String, [String], Int64?) -> StreamShard = { label, streams, downSince in
@@ -87,7 +99,34 @@ public final class CollectorService: Sendable {
         let downSince = writer.previousRunLastWriteMicros
         let groups = Self.split(configuration.allStreams, by: configuration.streamsPerConnection)
         let shards = groups.enumerated().map { index, streams in makeShard("market-\(index + 1)", streams, downSince) }
-        state = Mutex(State(configuration: configuration, shards: shards, shardsMade: shards.count))
+        let pollers = configuration.rest.sources.compactMap(makePoller)
+        state = Mutex(State(configuration: configuration, shards: shards, shardsMade: shards.count, pollers: pollers))
+    }
+
+    /// A poller for `source`, or nil (with one log line saying why) when it is disabled or lacks
+    /// its API key.
+    private static func poller(for source: RestSourceConfiguration, client: RestClient, pipeline: FramePipeline, stats: CollectorStats,
+                               logger: Logger, settings: RestPoller.Settings) -> RestPoller? {
+        guard source.enabled else {
+            logger.info("REST source \(source.name) (\(source.endpoint)) is disabled (enabled: false)")
+            return nil
+        }
+        var apiKey: APIKey?
+        if source.document.needsAPIKey {
+            switch APIKey.load(for: source, environment: ProcessInfo.processInfo.environment, warning: { logger.warning("\($0)") }) {
+            case .success(let key):
+                apiKey = key
+            case .failure(let problem):
+                logger.warning("REST source \(source.name) (\(source.endpoint)) is disabled: \(problem)")
+                return nil
+            }
+        }
+        do {
+            return try RestPoller(source: source, apiKey: apiKey, client: client, pipeline: pipeline, stats: stats, logger: logger, settings: settings)
+        } catch {
+            logger.error("REST source \(source.name) is disabled: \(error)")
+            return nil
+        }
     }
 
     /// The configuration in effect (after any reloads).
@@ -102,15 +141,16 @@ public final class CollectorService: Sendable {
         let (configuration, shards) = state.withLock { ($0.configuration, $0.shards) }
         logger.info("collecting \(configuration.allStreams.count) streams from \(configuration.endpoint) on \(shards.count) connection(s) into \(configuration.storage.directory)")
         for shard in shards { shard.start() }
+        for poller in state.withLock({ $0.pollers }) { poller.start() }
     }
 
     /// Applies what can change while running — streams and symbols (added and removed on the
-    /// open connections, the others untouched), output settings (new files start at once), the
-    /// log level — and returns the keys that changed but need a restart (their running values
+    /// open connections, the others untouched), REST sources (changed ones restart, unchanged ones
+    /// keep their state), output settings (new files start at once), the log level — and returns the keys that changed but need a restart (their running values
     /// are kept). Call from one task at a time.
     @discardableResult
     public func reload(_ requested: CollectorConfiguration) -> [String] {
-        let (running, shards, made) = state.withLock { ($0.configuration, $0.shards, $0.shardsMade) }
+        let (running, shards, made, pollers) = state.withLock { ($0.configuration, $0.shards, $0.shardsMade, $0.pollers) }
         let restartOnly = running.restartOnlyChanges(to: requested)
         let next = running.reloaded(from: requested)
         writer.reconfigure(next.storage)
@@ -126,10 +166,15 @@ public final class CollectorService: Sendable {
         }
         let added = plan.added.enumerated().map { offset, streams in makeShard("market-\(made + offset + 1)", streams, nil) }
         for shard in added { shard.start() }
+        let keptPollers = pollers.filter { next.rest.sources.contains($0.source) }
+        for poller in pollers where !next.rest.sources.contains(poller.source) { poller.stop() }
+        let newPollers = next.rest.sources.filter { source in !keptPollers.contains { $0.source == source } }.compactMap(makePoller)
+        for poller in newPollers { poller.start() }
         state.withLock {
             $0.configuration = next
             $0.shards = kept + added
             $0.shardsMade = made + added.count
+            $0.pollers = keptPollers + newPollers
         }
         logger.info("configuration reloaded: \(next.allStreams.count) streams on \(kept.count + added.count) connection(s); files reopened")
         return restartOnly
@@ -151,8 +196,9 @@ public final class CollectorService: Sendable {
     }
 
     public func stop() {
-        let shards = state.withLock { $0.shards }
+        let (shards, pollers) = state.withLock { ($0.shards, $0.pollers) }
         for shard in shards { shard.stop() }
+        for poller in pollers { poller.stop() }
         snapshots?.stop()
         loop.stop()
         pipeline.flush()
@@ -161,7 +207,7 @@ public final class CollectorService: Sendable {
         func list(_ counts: [String: Int]) -> String {
             counts.isEmpty ? "none" : counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
-        logger.info("stopped: \(snapshot.framesReceived) frames received; records written: \(list(snapshot.recordsWritten)); rejected: \(list(snapshot.rejected)); gaps: \(snapshot.gaps) (\(String(format: "%.3f", snapshot.gapSeconds)) s); renewals: \(snapshot.renewals); REST snapshots: \(list(snapshot.snapshots)); duplicates dropped: \(snapshot.duplicatesDropped); reconnects: \(list(snapshot.reconnects))")
+        logger.info("stopped: \(snapshot.framesReceived) frames received; records written: \(list(snapshot.recordsWritten)); rejected: \(list(snapshot.rejected)); gaps: \(snapshot.gaps) (\(String(format: "%.3f", snapshot.gapSeconds)) s); renewals: \(snapshot.renewals); REST snapshots: \(list(snapshot.snapshots)); REST requests: \(list(snapshot.restRequests)); duplicates dropped: \(snapshot.duplicatesDropped); reconnects: \(list(snapshot.reconnects))")
     }
 
     static func split(_ streams: [String], by size: Int) -> [[String]] {

@@ -22,6 +22,8 @@ public final class CollectorStats: Sendable {
         public var gapSeconds = 0.0
         public var renewals = 0
         public var snapshots: [String: Int] = [:]
+        /// REST poller requests by `source/outcome`.
+        public var restRequests: [String: Int] = [:]
         public var writeErrors = 0
     }
 
@@ -120,6 +122,18 @@ public final class CollectorStats: Sendable {
         counter("stream_collector_snapshots_total", ("outcome", outcome)).increment()
     }
 
+    /// Counts a REST poller request by source and outcome (`ok`, `api-error`, `http-error`,
+    /// `malformed`, `rate-limited`, `banned`, `timeout`, `failed`).
+    func restRequest(source: String, outcome: String) {
+        state.withLock { $0.restRequests["\(source)/\(outcome)", default: 0] += 1 }
+        counter("stream_collector_rest_requests_total", ("source", source), ("outcome", outcome)).increment()
+    }
+
+    /// Counts an error code a REST server answered with (`40034`, `50010`, `-1121` ...).
+    func restAPIError(source: String, code: String) {
+        counter("stream_collector_rest_api_errors_total", ("source", source), ("code", code)).increment()
+    }
+
     /// Counts a write the disk refused (every attempt, not only the first of an episode).
     func writeError() {
         state.withLock { $0.writeErrors += 1 }
@@ -130,11 +144,11 @@ public final class CollectorStats: Sendable {
         fsyncTimer.recordNanoseconds(nanoseconds)
     }
 
-    private func counter(_ label: String, _ dimension: (String, String)) -> Counter {
+    private func counter(_ label: String, _ dimensions: (String, String)...) -> Counter {
         labelled.withLock { cache in
-            let key = "\(label){\(dimension.0)=\(dimension.1)}"
+            let key = label + dimensions.map { "{\($0.0)=\($0.1)}" }.joined()
             if let counter = cache[key] { return counter }
-            let counter = Counter(label: label, dimensions: [dimension])
+            let counter = Counter(label: label, dimensions: dimensions)
             cache[key] = counter
             return counter
         }

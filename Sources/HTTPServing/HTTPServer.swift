@@ -1,10 +1,10 @@
 import NIOCore
 import NIOHTTP1
 
-/// A plain HTTP/1.1 server answering every request with `answer(uri)` (one request per
+/// A plain HTTP/1.1 server answering every request with `answer(request)` (one request per
 /// connection). Used for the metrics and health endpoint.
 public enum HTTPServer {
-    public static func start(host: String, port: Int, answer: @escaping @Sendable (_ uri: String) -> HTTPAnswer) async throws -> ListeningSocket {
+    public static func start(host: String, port: Int, answer: @escaping @Sendable (PlainHTTPRequest) -> HTTPAnswer) async throws -> ListeningSocket {
         try await ListeningSocket.bind(host: host, port: port, backlog: 64) { bootstrap in
             bootstrap.childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {

@@ -2,16 +2,16 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 
-/// Answers each plain HTTP request with `answer(uri)` and closes the connection. Put it after
+/// Answers each plain HTTP request with `answer(request)` and closes the connection. Put it after
 /// `configureHTTPServerPipeline`; it removes itself when a WebSocket upgrade completes.
 public final class PlainHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, Sendable {
     public typealias InboundIn = HTTPServerRequestPart
     public typealias OutboundOut = HTTPServerResponsePart
 
-    let answer: @Sendable (String) -> HTTPAnswer
-    private let uri = Mutex("")
+    let answer: @Sendable (PlainHTTPRequest) -> HTTPAnswer
+    private let request = Mutex(PlainHTTPRequest(uri: ""))
 
-    public init(answer: @escaping @Sendable (String) -> HTTPAnswer) {
+    public init(answer: @escaping @Sendable (PlainHTTPRequest) -> HTTPAnswer) {
         self.answer = answer
     }
 
@@ -25,11 +25,11 @@ public final class PlainHTTPHandler: ChannelInboundHandler, RemovableChannelHand
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            uri.withLock { $0 = head.uri }
+            request.withLock { $0 = PlainHTTPRequest(uri: head.uri, headers: head.headers.map { (name: $0.name, value: $0.value) }) }
         case .body:
             break
         case .end:
-            let reply = answer(uri.withLock { $0 })
+            let reply = answer(request.withLock { $0 })
             var headers = HTTPHeaders(reply.headers)
             headers.replaceOrAdd(name: "Content-Length", value: String(reply.body.utf8.count))
             headers.replaceOrAdd(name: "Connection", value: "close")

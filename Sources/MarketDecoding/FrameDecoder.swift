@@ -169,36 +169,44 @@ public struct FrameDecoder: Sendable {
     // MARK: - Rejections
 
     /// The frame's JSON, or nil after recording why it has none (too large, binary, not UTF-8,
-    /// not JSON). Shared with `SnapshotDecoder` for REST bodies.
-    func parse(_ frame: InboundFrame, into outcome: inout FrameOutcome) -> JSONTape? {
+    /// not JSON). Shared with `RestResponseDecoder` for REST bodies (`status` set).
+    func parse(_ frame: InboundFrame, into outcome: inout FrameOutcome, status: Int? = nil) -> JSONTape? {
         if frame.payload.count > maximumFrameBytes {
-            reject(frame, .oversized, "\(frame.payload.count) bytes exceed the limit of \(maximumFrameBytes)", into: &outcome)
+            reject(frame, .oversized, "\(frame.payload.count) bytes exceed the limit of \(maximumFrameBytes)", status: status, into: &outcome)
             return nil
         }
         if frame.isBinary {
-            reject(frame, .binary, "binary message of \(frame.payload.count) bytes", into: &outcome)
+            reject(frame, .binary, "binary message of \(frame.payload.count) bytes", status: status, into: &outcome)
             return nil
         }
         guard UTF8Validation.isValid(frame.payload) else {
-            reject(frame, .invalidUTF8, "message is not valid UTF-8", into: &outcome)
+            reject(frame, .invalidUTF8, "message is not valid UTF-8", status: status, into: &outcome)
             return nil
         }
         do {
             return try JSONTape(parsing: frame.payload)
         } catch {
-            reject(frame, .invalidJSON, error.description, into: &outcome)
+            reject(frame, .invalidJSON, error.description, status: status, into: &outcome)
             return nil
         }
     }
 
-    func reject(_ frame: InboundFrame, _ reason: RejectionReason, _ detail: String, part: JSONValue? = nil, into outcome: inout FrameOutcome) {
+    /// Records `frame` (or `part` of it) as rejected. A REST body passes its HTTP `status`: the
+    /// line then names the frame's source as `url` and carries `status`.
+    func reject(_ frame: InboundFrame, _ reason: RejectionReason, _ detail: String, part: JSONValue? = nil, status: Int? = nil,
+                into outcome: inout FrameOutcome) {
         let payload = part.map { Array($0.rawBytes) } ?? frame.payload
         var line = JSONLineBuilder(capacity: payload.count + 256)
         line.string("type", "collector.rejected")
         line.string("recvTime", UTCTime(microsecondsSinceEpoch: frame.receivedAtMicros).iso8601)
         line.string("reason", reason.rawValue)
         line.string("detail", detail)
-        line.string("source", frame.source)
+        if let status {
+            line.string("url", frame.source)
+            line.integer("status", status)
+        } else {
+            line.string("source", frame.source)
+        }
         line.integer("bytes", payload.count)
         line.bool("binary", frame.isBinary)
         if !frame.isBinary, part != nil || UTF8Validation.isValid(payload) {

@@ -13,13 +13,21 @@ public struct StreamFamily: Hashable, Sendable, CustomStringConvertible {
     public static let contractInfo = StreamFamily("contract-info")
     /// Valid JSON events of a type the decoder does not know, kept with their raw payload.
     public static let otherEvents = StreamFamily("other-events")
-    /// Frames that could not be decoded, kept whole with the reason.
+    /// `assetIndexSnapshot` records from `GET /fapi/v1/assetIndex` (polled, and after each gap).
+    public static let restAssetIndex = StreamFamily("rest-asset-index")
+    /// `portfolioAssetIndexPrice` records from `GET /sapi/v1/portfolio/asset-index-price`.
+    public static let restPortfolioAssetIndex = StreamFamily("rest-portfolio-asset-index")
+    /// `bydoxeMarkPrice` records from Bydoxe's `GET /api/v1/future/market/mark-price`.
+    public static let restBydoxeMarkPrice = StreamFamily("rest-bydoxe-mark-price")
+    /// Frames and REST bodies that could not be decoded, kept whole with the reason.
     public static let rejected = StreamFamily("rejected")
 
-    public static let all: [StreamFamily] = [.assetIndex, .contractInfo, .otherEvents, .rejected]
+    public static let all: [StreamFamily] = [.assetIndex, .contractInfo, .otherEvents, .restAssetIndex,
+                                             .restPortfolioAssetIndex, .restBydoxeMarkPrice, .rejected]
 
-    /// The family whose files hold the events of a subscribed stream name.
+    /// The family whose files hold the records of a stream (subscribed, or `rest:<path>`).
     public static func of(stream: String) -> StreamFamily {
+        if let document = RestDocument.recording(stream: stream) { return document.family }
         if stream == "!contractInfo" { return .contractInfo }
         if stream == "!assetIndex@arr" || stream.hasSuffix("@assetIndex") { return .assetIndex }
         return .otherEvents

@@ -4,8 +4,9 @@ import HTTPServing
 
 /// Generates Binance-like market data for offline use: an `assetIndexUpdate` for each of ~20
 /// assets every second (published on `!assetIndex@arr` and each `<symbol>@assetIndex`), now
-/// and then a `contractInfo` event, with or without brackets, and the REST snapshot of the same
-/// indexes (`GET /fapi/v1/assetIndex[?symbol=]`, through `answer(uri:)`).
+/// and then a `contractInfo` event, with or without brackets, and the REST documents of the same
+/// assets (`/fapi/v1/assetIndex`, Portfolio Margin's asset index price, Bydoxe's mark price, through
+/// `answer(_:)`).
 public final class MarketSimulator: @unchecked Sendable {
     private struct Asset {
         let symbol: String
@@ -72,23 +73,63 @@ public final class MarketSimulator: @unchecked Sendable {
         }
     }
 
-    /// The REST view: `/fapi/v1/assetIndex` (all, or `?symbol=X`) as Binance shapes it; 404 otherwise.
-    public func answer(uri: String) -> HTTPAnswer {
-        let (path, query) = uri.firstIndex(of: "?").map { (String(uri[..<$0]), String(uri[uri.index(after: $0)...])) } ?? (uri, "")
-        guard path == "/fapi/v1/assetIndex" else { return .notFound }
-        let symbol = query.split(separator: "&").first { $0.hasPrefix("symbol=") }.map { String($0.dropFirst(7)) }
-        return queue.sync {
-            let objects = assets.filter { symbol == nil || $0.symbol == symbol }.map { Self.restObject($0, time: lastEventTime) }
-            if symbol != nil {
-                return objects.first.map { HTTPAnswer.json($0) } ?? HTTPAnswer(status: 400, body: #"{"code":-1121,"msg":"Invalid symbol."}"#)
+    /// The REST documents, shaped as their servers shape them; 404 for other paths:
+    /// - `/fapi/v1/assetIndex[?symbol=]`: an object for one symbol, an array for all;
+    /// - `/sapi/v1/portfolio/asset-index-price[?asset=]`: an array; 401 without `X-MBX-APIKEY`;
+    /// - `/api/v1/future/market/mark-price[?symbol=]` (Bydoxe, `BTCUSDT` ...): an envelope around an
+    ///   object or an array; an unknown symbol is code 40034.
+    public func answer(_ request: PlainHTTPRequest) -> HTTPAnswer {
+        switch request.path {
+        case "/fapi/v1/assetIndex":
+            let symbol = request.parameter("symbol")
+            return queue.sync {
+                let objects = assets.filter { symbol == nil || $0.symbol == symbol }.map { Self.restObject($0, time: lastEventTime) }
+                if symbol != nil {
+                    return objects.first.map { HTTPAnswer.json($0) } ?? HTTPAnswer(status: 400, body: #"{"code":-1121,"msg":"Invalid symbol."}"#)
+                }
+                return .json("[" + objects.joined(separator: ",") + "]")
             }
-            return .json("[" + objects.joined(separator: ",") + "]")
+        case "/sapi/v1/portfolio/asset-index-price":
+            guard let key = request.header("X-MBX-APIKEY"), !key.isEmpty else {
+                return HTTPAnswer(status: 401, headers: [("Content-Type", "application/json")], body: #"{"code":-2014,"msg":"API-key format invalid."}"#)
+            }
+            let asset = request.parameter("asset")
+            return queue.sync {
+                let objects = assets.filter { asset == nil || $0.symbol == asset! + "USD" }.map { asset in
+                    #"{"asset":"\#(asset.symbol.dropLast(3))","assetIndexPrice":"\#(Self.decimal(asset.index))","time":\#(lastEventTime)}"#
+                }
+                if asset != nil, objects.isEmpty { return HTTPAnswer(status: 400, body: #"{"code":-1121,"msg":"Invalid symbol."}"#) }
+                return .json("[" + objects.joined(separator: ",") + "]")
+            }
+        case "/api/v1/future/market/mark-price":
+            let symbol = request.parameter("symbol")
+            return queue.sync {
+                let requestTime = Int64(Date().timeIntervalSince1970 * 1000)
+                let objects = assets.filter { symbol == nil || $0.symbol.dropLast(3) + "USDT" == symbol! }.map { markPriceObject($0) }
+                if symbol != nil {
+                    guard let object = objects.first else {
+                        return HTTPAnswer(status: 400, headers: [("Content-Type", "application/json")],
+                                          body: #"{"code":"40034","msg":"symbol does not exist","requestTime":\#(requestTime),"data":null}"#)
+                    }
+                    return .json(#"{"code":"00000","msg":"success","requestTime":\#(requestTime),"data":\#(object)}"#)
+                }
+                return .json(#"{"code":"00000","msg":"success","requestTime":\#(requestTime),"data":[\#(objects.joined(separator: ","))]}"#)
+            }
+        default:
+            return .notFound
         }
     }
 
     private static func restObject(_ asset: Asset, time: Int64) -> String {
         let rates = Self.rates(asset)
         return #"{"symbol":"\#(asset.symbol)","time":\#(time),"index":"\#(decimal(asset.index))","bidBuffer":"\#(decimal(asset.buffer))","askBuffer":"\#(decimal(asset.buffer))","bidRate":"\#(decimal(rates.bid))","askRate":"\#(decimal(rates.ask))","autoExchangeBidBuffer":"\#(decimal(asset.autoBuffer))","autoExchangeAskBuffer":"\#(decimal(asset.autoBuffer))","autoExchangeBidRate":"\#(decimal(rates.autoBid))","autoExchangeAskRate":"\#(decimal(rates.autoAsk))"}"#
+    }
+
+    /// Bydoxe's mark price of the asset's USDT contract: mark a little off the index, funding every 8 h.
+    private func markPriceObject(_ asset: Asset) -> String {
+        let mark = asset.index + asset.index / 10_000 * Int64.random(in: -5...5, using: &generator)
+        let nextFunding = (lastEventTime / 28_800_000 + 1) * 28_800_000
+        return #"{"symbol":"\#(asset.symbol.dropLast(3))USDT","markPrice":"\#(Self.decimal(mark))","indexPrice":"\#(Self.decimal(asset.index))","estimatedSettlePrice":"\#(Self.decimal(mark))","lastFundingRate":"0.0001","interestRate":"0.0001","nextFundingTime":\#(nextFunding),"ts":\#(lastEventTime)}"#
     }
 
     private static func rates(_ asset: Asset) -> (bid: Int64, ask: Int64, autoBid: Int64, autoAsk: Int64) {

@@ -18,7 +18,7 @@ public protocol WebSocketServerHandler: Sendable {
 /// Answers pings and close frames itself and hands whole text messages to its handler.
 /// `securing` lets a caller put TLS (or anything else) in front of the HTTP pipeline; `admit`
 /// decides, per TCP connection, whether to serve, refuse, stall or reject it (`Admission`);
-/// `answer` replies to plain HTTP requests (REST), by request URI.
+/// `answer` replies to plain HTTP requests (REST).
 public final class WebSocketServer: Sendable {
     private let socket: ListeningSocket
 
@@ -28,7 +28,7 @@ public final class WebSocketServer: Sendable {
     public static func start(host: String, port: Int, handler: any WebSocketServerHandler,
                              securing: (@Sendable (Channel) -> EventLoopFuture<Void>)? = nil,
                              admit: @escaping @Sendable () -> Admission = { .accept },
-                             answer: @escaping @Sendable (_ uri: String) -> HTTPAnswer = { _ in .notFound }) async throws -> WebSocketServer {
+                             answer: @escaping @Sendable (PlainHTTPRequest) -> HTTPAnswer = { _ in .notFound }) async throws -> WebSocketServer {
         let socket = try await ListeningSocket.bind(host: host, port: port) { bootstrap in
             bootstrap
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)

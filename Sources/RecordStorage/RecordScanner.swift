@@ -74,9 +74,18 @@ public struct RecordScanner {
 
     /// The member named `key`, if any.
     public func member(_ key: StaticString, in line: UnsafeBufferPointer<UInt8>) -> Member? {
-        let count = key.utf8CodeUnitCount
+        member(key.utf8Start, count: key.utf8CodeUnitCount, in: line)
+    }
+
+    /// The member named `key` (a name known only at run time), if the line has one.
+    public func member(_ key: String, in line: UnsafeBufferPointer<UInt8>) -> Member? {
+        var key = key
+        return key.withUTF8 { member($0.baseAddress!, count: $0.count, in: line) }
+    }
+
+    private func member(_ key: UnsafePointer<UInt8>, count: Int, in line: UnsafeBufferPointer<UInt8>) -> Member? {
         for member in members where Int(member.keyEnd - member.keyStart) == count
-            && memcmp(line.baseAddress! + Int(member.keyStart), key.utf8Start, count) == 0 {
+            && memcmp(line.baseAddress! + Int(member.keyStart), key, count) == 0 {
             return member
         }
         return nil

@@ -27,6 +27,10 @@ struct CheckConfigCommand: AsyncParsableCommand {
             output.retain_bytes: \(c.storage.retainBytes.map(String.init) ?? "0 (no limit)")
             metrics.listen: \(c.metricsListen.map { "\($0) (/metrics, /healthz)" } ?? "(off)")
             rest.endpoint: \(c.restEndpoint.map { "\($0) (snapshot of /fapi/v1/assetIndex after each gap)" } ?? "(no snapshots)")
+            rest.weight_per_minute: \(c.rest.weightPerMinute) per host
+            rest.timeout_seconds: \(c.rest.timeoutSeconds)
+            rest.retry: \(c.rest.retryInitialDelayMilliseconds) ms doubling to \(c.rest.retryMaxDelayMilliseconds) ms
+            rest.sources (\(c.rest.sources.count)):\(c.rest.sources.map { "\n  " + Self.describe($0) }.joined())
             tls.ca_file: \(c.caFile ?? "(system store only)")
             stale_after_seconds: \(c.staleAfterSeconds)
             renew_after_seconds: \(c.renewAfterSeconds) (make-before-break renewal)
@@ -36,5 +40,11 @@ struct CheckConfigCommand: AsyncParsableCommand {
             validity: ping after \(c.pingAfterSeconds) s, hang up after \(c.hangupAfterSeconds) s
             log_level: \(c.logLevel)
             """)
+    }
+
+    private static func describe(_ source: RestSourceConfiguration) -> String {
+        let queries = source.queries.map { $0.isEmpty ? "(no parameters)" : "?" + $0 }.joined(separator: " ")
+        let key = source.document.needsAPIKey ? "; API key from " + (source.apiKeyFile.map { "file \($0)" } ?? "$\(source.apiKeyEnvironment ?? "")") : ""
+        return "\(source.name): \(source.endpoint) \(queries) every \(source.intervalSeconds) s, weight \(source.weightPerInterval) per round\(key)\(source.enabled ? "" : " (disabled)")"
     }
 }

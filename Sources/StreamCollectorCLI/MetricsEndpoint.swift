@@ -21,8 +21,8 @@ enum MetricsEndpoint {
     }
 
     static func start(on address: ListenAddress, registry: PrometheusCollectorRegistry, service: CollectorService) async throws -> ListeningSocket {
-        try await HTTPServer.start(host: address.host, port: address.port) { uri in
-            switch uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? uri {
+        try await HTTPServer.start(host: address.host, port: address.port) { request in
+            switch request.path {
             case "/metrics":
                 service.refreshGauges()
                 return HTTPAnswer(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],

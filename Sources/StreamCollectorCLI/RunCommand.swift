@@ -11,8 +11,8 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run the collector in the foreground until SIGTERM or SIGINT.",
         discussion: """
             SIGTERM/SIGINT: stop reading, write everything received, close the files, exit 0.
-            SIGHUP: reload the configuration file (streams, symbols, output settings, log level; the
-            other keys need a restart) and start new files; an invalid file is rejected with a log
+            SIGHUP: reload the configuration file (streams, symbols, rest.sources, output settings,
+            log level; the other keys need a restart) and start new files; an invalid file is rejected with a log
             line and the running configuration stays in effect.
             Under systemd (Type=notify) it reports READY=1 once every subscription is answered,
             STATUS= with live counts, and WATCHDOG=1 only while events flow and the disk accepts writes.

@@ -28,8 +28,8 @@ final class FaultInjector: Sendable {
     }
 
     /// Every fourth REST request is rate-limited; the others get a two-element snapshot.
-    @Sendable func restAnswer(uri: String) -> HTTPAnswer {
-        guard uri.hasPrefix("/fapi/v1/assetIndex") else { return .notFound }
+    @Sendable func restAnswer(_ request: PlainHTTPRequest) -> HTTPAnswer {
+        guard request.path == "/fapi/v1/assetIndex" else { return .notFound }
         let call = restCalls.withLock { $0 += 1; return $0 }
         if call % 4 == 0 { return HTTPAnswer(status: 429, headers: [("Retry-After", "1")]) }
         return .json(#"[{"symbol":"ADAUSD","time":1,"index":"0.27"},{"symbol":"BTCUSD","time":1,"index":"91235.46922539"}]"#)

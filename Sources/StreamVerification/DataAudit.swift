@@ -183,10 +183,11 @@ private struct FileReader {
             if type == "assetIndexUpdate", let eventTime = integer("eventTime", line) {
                 coverage[symbol, default: SecondCoverage()].add(eventTime >= 0 ? eventTime / 1000 : (eventTime - 999) / 1000)
             }
-        case "assetIndexSnapshot":
-            expected = "asset-index"
-            guard string("stream", line) != nil, string("symbol", line) != nil else {
-                audit.report("schema", name, line: number, "assetIndexSnapshot without a string 'stream' and 'symbol'")
+        case _ where RestDocument.known.contains(where: { $0.recordType == type }):
+            let document = RestDocument.known.first { $0.recordType == type }!  // just checked
+            expected = document.family.name
+            guard string("stream", line) == document.stream, let key = scanner.member(document.keyField, in: line), key.kind == .string else {
+                audit.report("schema", name, line: number, "\(type) without 'stream' \(document.stream) and a string '\(document.keyField)'")
                 return
             }
         case "collector.gap":

@@ -16,7 +16,8 @@ import Synchronization
 /// - Messages are delivered whole: fragments, including a zero-length final one, are joined.
 /// - Host names are resolved on a Dispatch worker (`NameResolver`), never on the service thread,
 ///   so a slow or failing lookup stalls no other connection.
-/// - `fetch` makes one-shot HTTP GET requests on the same context (same TLS stack and CA file).
+/// - `fetch` makes one-shot HTTP GET requests on the same context (same TLS stack and CA file),
+///   each ended by its own deadline however the server behaves.
 /// - Reading pauses (`lws_rx_flow_control`) while the `ReceiveBudget` is above its high mark and
 ///   resumes when consumers `release` enough bytes.
 public final class NetworkLoop: @unchecked Sendable {
@@ -41,6 +42,7 @@ public final class NetworkLoop: @unchecked Sendable {
     private enum Command {
         case open(Connection)
         case fetch(Fetch)
+        case expire(ConnectionID)
         case dial(ConnectionID, Result<String, TransportError>)
         case send(ConnectionID, [UInt8])
         case close(ConnectionID, UInt16, String)
@@ -51,19 +53,18 @@ public final class NetworkLoop: @unchecked Sendable {
     /// One HTTP GET in flight. Created by the caller, then owned by the service thread alone.
     private final class Fetch: @unchecked Sendable {
         let id: ConnectionID
-        let target: NetworkTarget
-        let maximumBytes: Int
+        let request: HTTPRequest
         let completion: @Sendable (Result<HTTPResponse, TransportError>) -> Void
+        var wsi: OpaquePointer?
         var status = 0
         var retryAfter: String?
+        var headers: [String: String] = [:]
         var body: [UInt8] = []
         var finished = false
 
-        init(id: ConnectionID, target: NetworkTarget, maximumBytes: Int,
-             completion: @escaping @Sendable (Result<HTTPResponse, TransportError>) -> Void) {
+        init(id: ConnectionID, request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, TransportError>) -> Void) {
             self.id = id
-            self.target = target
-            self.maximumBytes = maximumBytes
+            self.request = request
             self.completion = completion
         }
     }
@@ -192,13 +193,14 @@ public final class NetworkLoop: @unchecked Sendable {
         return id
     }
 
-    /// Sends `GET target` and calls `completion` once, on the service thread, with the whole
-    /// response (any status) or why there is none. Bodies beyond `maximumBytes` fail the request.
-    public func fetch(_ target: NetworkTarget, maximumBytes: Int = 16 << 20,
-                      completion: @escaping @Sendable (Result<HTTPResponse, TransportError>) -> Void) {
+    /// Sends `GET request.target` and calls `completion` once, on the service thread, with the
+    /// whole response (any status) or why there is none: a failure, or `requestTimedOut` when the
+    /// exchange has not ended within `request.timeoutSeconds`.
+    public func fetch(_ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, TransportError>) -> Void) {
         let id = ConnectionID(rawValue: nextID.add(1, ordering: .relaxed).oldValue)
-        enqueue(.fetch(Fetch(id: id, target: target, maximumBytes: maximumBytes, completion: completion)))
-        resolve(target, for: id)
+        enqueue(.fetch(Fetch(id: id, request: request, completion: completion)))
+        resolve(request.target, for: id)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(request.timeoutSeconds)) { [self] in enqueue(.expire(id)) }
     }
 
     /// Looks the host up off the service thread, then has the loop dial the address.
@@ -261,13 +263,22 @@ public final class NetworkLoop: @unchecked Sendable {
         case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
             guard let connection = connection(for: wsi) else { return 0 }
             connection.serverClose = Self.parseClose(input, length)
+        case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+            guard let fetch = fetch(for: wsi), let input else { return 0 }
+            return appendHeaders(fetch.request.headers, wsi, input.assumingMemoryBound(to: UnsafeMutablePointer<UInt8>?.self), length)
         case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
             guard let fetch = fetch(for: wsi) else { return 0 }
             fetch.status = Int(lws_http_client_http_response(wsi))
-            var value = [CChar](repeating: 0, count: 64)
-            let length = value.count
-            if lws_hdr_copy(wsi, &value, Int32(length), WSI_TOKEN_HTTP_RETRY_AFTER) > 0 {
+            var value = [CChar](repeating: 0, count: 256)
+            let length = Int32(value.count)
+            if lws_hdr_copy(wsi, &value, length, WSI_TOKEN_HTTP_RETRY_AFTER) > 0 {
                 fetch.retryAfter = String(nulTerminated: value)
+            }
+            for name in fetch.request.capturedHeaders {
+                let token = name + ":"
+                if lws_hdr_custom_copy(wsi, &value, length, token, Int32(token.utf8.count)) >= 0 {
+                    fetch.headers[name] = String(nulTerminated: value)
+                }
             }
         case LWS_CALLBACK_RECEIVE_CLIENT_HTTP:
             guard fetch(for: wsi) != nil else { return 0 }
@@ -275,15 +286,15 @@ public final class NetworkLoop: @unchecked Sendable {
         case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
             guard let fetch = fetch(for: wsi) else { return 0 }
             if let input, length > 0 {
-                guard fetch.body.count + length <= fetch.maximumBytes else {
-                    finish(fetch, .failure(.requestFailed("the response is larger than \(fetch.maximumBytes) bytes")))
+                guard fetch.body.count + length <= fetch.request.maximumBodyBytes else {
+                    finish(fetch, .failure(.requestFailed("the response is larger than \(fetch.request.maximumBodyBytes) bytes")))
                     return -1
                 }
                 fetch.body.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length))
             }
         case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
             guard let fetch = fetch(for: wsi) else { return 0 }
-            finish(fetch, .success(HTTPResponse(status: fetch.status, retryAfter: fetch.retryAfter, body: fetch.body)))
+            finish(fetch, .success(HTTPResponse(status: fetch.status, retryAfter: fetch.retryAfter, headers: fetch.headers, body: fetch.body)))
         case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
             guard let fetch = fetch(for: wsi) else { return 0 }
             finish(fetch, .failure(.requestFailed("the connection closed before the response was complete")))
@@ -327,8 +338,28 @@ public final class NetworkLoop: @unchecked Sendable {
     private func finish(_ fetch: Fetch, _ result: Result<HTTPResponse, TransportError>) {
         guard !fetch.finished else { return }
         fetch.finished = true
+        fetch.wsi = nil
         fetches[fetch.id] = nil
         if !stopping { fetch.completion(result) }
+    }
+
+    /// Writes `headers` into the request lws is building (`cursor` points at its write position,
+    /// `room` bytes remain); -1 when they do not fit.
+    private func appendHeaders(_ headers: [(name: String, value: String)], _ wsi: OpaquePointer,
+                               _ cursor: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>, _ room: Int) -> Int32 {
+        guard let start = cursor.pointee else { return -1 }
+        let end = start + room
+        for header in headers {
+            let name = Array((header.name.lowercased() + ":").utf8) + [0]
+            let value = Array(header.value.utf8)
+            let failed = name.withUnsafeBufferPointer { name in
+                value.withUnsafeBufferPointer { value in
+                    lws_add_http_header_by_name(wsi, name.baseAddress, value.baseAddress, Int32(value.count), cursor, end) != 0
+                }
+            }
+            if failed { return -1 }
+        }
+        return 0
     }
 
     /// Drains received body bytes; lws calls back with them as `RECEIVE_CLIENT_HTTP_READ`.
@@ -367,6 +398,10 @@ public final class NetworkLoop: @unchecked Sendable {
                 connections[connection.id] = connection
             case .fetch(let fetch):
                 fetches[fetch.id] = fetch
+            case .expire(let id):
+                guard let fetch = fetches[id] else { continue }
+                if let wsi = fetch.wsi { lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC) }
+                finish(fetch, .failure(.requestTimedOut(seconds: fetch.request.timeoutSeconds)))
             case .dial(let id, let address):
                 dial(id, address)
             case .send(let id, let text):
@@ -441,12 +476,14 @@ public final class NetworkLoop: @unchecked Sendable {
     }
 
     private func connect(_ fetch: Fetch, address: String) {
-        let target = fetch.target
+        let target = fetch.request.target
         let wsi = dial(target, address: address, id: fetch.id) { info in
             info.method = UnsafePointer(getMethod)
             info.alpn = UnsafePointer(http11)
         }
-        if wsi == nil {
+        if let wsi {
+            if !fetch.finished { fetch.wsi = wsi }
+        } else {
             finish(fetch, .failure(.requestFailed("could not start a connection to \(target.host):\(target.port)" + (LibraryLog.takeLastError().map { ": \($0)" } ?? ""))))
         }
     }

@@ -10,6 +10,8 @@ public enum TransportError: Error, Sendable, CustomStringConvertible {
     case nameLookupFailed(String, String)
     /// An HTTP request could not be completed (connection, TLS, or the response was cut).
     case requestFailed(String)
+    /// An HTTP request had no complete response within its timeout (a stalled server).
+    case requestTimedOut(seconds: Int)
 
     public var description: String {
         switch self {
@@ -23,6 +25,8 @@ public enum TransportError: Error, Sendable, CustomStringConvertible {
             "the name '\(host)' did not resolve: \(reason); check the URL and the machine's DNS"
         case .requestFailed(let detail):
             "request failed: \(detail)"
+        case .requestTimedOut(let seconds):
+            "no complete response within \(seconds) s"
         }
     }
 }

@@ -13,8 +13,8 @@ import Testing
     @Test(arguments: [429, 418])
     func aGapIsFollowedByOneSnapshotAfterWaitingRetryAfter(refusal: Int) async throws {
         let requests = Mutex<[(uri: String, at: Date)]>([])
-        let server = try await TestServer.start(answer: { uri in
-            let count = requests.withLock { $0.append((uri, Date())); return $0.count }
+        let server = try await TestServer.start(answer: { request in
+            let count = requests.withLock { $0.append((request.uri, Date())); return $0.count }
             return count == 1 ? HTTPAnswer(status: refusal, headers: [("Retry-After", "2")]) : .json(Self.body)
         })
         defer { Task { await server.stop() } }
@@ -28,7 +28,7 @@ import Testing
         _ = try await server.subscriber(to: FaultInjectionTests.streams, otherThan: first)
         let files = DataFiles(directory: daemon.dataDirectory)
         try await eventually("the snapshot on disk", within: 20) {
-            (try? files.lines("asset-index").contains { $0.contains("assetIndexSnapshot") }) == true
+            (try? files.lines("rest-asset-index").contains { $0.contains("assetIndexSnapshot") }) == true
         }
         _ = feed.stop()
         let stopped = try await daemon.terminate()
@@ -37,11 +37,11 @@ import Testing
         let seen = requests.withLock { $0 }
         #expect(seen.map(\.uri) == ["/fapi/v1/assetIndex", "/fapi/v1/assetIndex"], "one refusal, then one success")
         if seen.count == 2 { #expect(seen[1].at.timeIntervalSince(seen[0].at) >= 1.9, "Retry-After: 2 was honoured") }
-        let objects = try files.objects("asset-index")
-        let gapIndex = try #require(objects.firstIndex { $0["type"] as? String == "collector.gap" })
-        let snapshots = objects.indices.filter { objects[$0]["type"] as? String == "assetIndexSnapshot" }
-        #expect(snapshots.count == 2 && snapshots.allSatisfy { $0 > gapIndex }, "the snapshot follows the gap record")
-        let lines = try files.lines("asset-index").filter { $0.contains("assetIndexSnapshot") }
+        let gap = try #require(try files.objects("asset-index").first { $0["type"] as? String == "collector.gap" })
+        let snapshots = try files.objects("rest-asset-index")
+        #expect(snapshots.count == 2 && snapshots.allSatisfy { ($0["recvTime"] as? String ?? "") > (gap["to"] as? String ?? "~") },
+                "the snapshot follows the gap")
+        let lines = try files.lines("rest-asset-index")
         #expect(lines.first.map(Wire.withoutReceiveTime) == #"{"type":"assetIndexSnapshot","stream":"rest:/fapi/v1/assetIndex","eventTime":1635740268004,"symbol":"ADAUSD","index":"1.92957370","bidBuffer":"0.10000000","askBuffer":"0.10000000","bidRate":"1.73661633","askRate":"2.12253107","autoExchangeBidBuffer":"0.05000000","autoExchangeAskBuffer":"0.05000000","autoExchangeBidRate":"1.83309501","autoExchangeAskRate":"2.02605238"}"#)
         #expect(lines.last?.contains(#""extra":12345678901234567890123"#) == true, "values verbatim")
         #expect(daemon.log.contains("answered \(refusal)"))

@@ -37,16 +37,21 @@ extension ReadmeExamplesTests {
         #expect(readme.contains(String(decoding: gap.record(writtenAtMicros: 1_795_268_312_400_000).line.dropLast(), as: UTF8.self)))
     }
 
-    @Test func snapshotExample() {
-        let body = #"[{"symbol":"ADAUSD","time":1635740268004,"index":"1.92957370","bidBuffer":"0.10000000","askBuffer":"0.10000000","bidRate":"1.73661633","askRate":"2.12253107","autoExchangeBidBuffer":"0.05000000","autoExchangeAskBuffer":"0.05000000","autoExchangeBidRate":"1.83309501","autoExchangeAskRate":"2.02605238"}]"#
-        let outcome = SnapshotDecoder(maximumBodyBytes: 1 << 20).decodeAssetIndex(Array(body.utf8), receivedAtMicros: 1_795_268_300_123_456)
+    @Test(arguments: [
+        (RestDocument.futuresAssetIndex, SeedExamples.futuresAssetIndexObject),
+        (.portfolioAssetIndexPrice, SeedExamples.portfolioAssetIndexPrice),
+        (.bydoxeMarkPrice, SeedExamples.bydoxeMarkPriceObject),
+    ])
+    func restRecordExamples(document: RestDocument, body: String) {
+        let outcome = RestResponseDecoder(maximumBodyBytes: 1 << 20).decode(document, body: Array(body.utf8), url: "https://example", receivedAtMicros: 1_795_268_300_123_456)
         #expect(outcome.records.count == 1 && outcome.rejections.isEmpty)
         #expect(readme.contains(String(decoding: outcome.records[0].line.dropLast(), as: UTF8.self)))
     }
 
-    @Test func aSnapshotThatIsNotAnArrayIsKeptWholeAsARejection() {
-        let outcome = SnapshotDecoder(maximumBodyBytes: 1 << 20).decodeAssetIndex(Array(#"{"code":-1003,"msg":"Too many requests"}"#.utf8), receivedAtMicros: 0)
-        #expect(outcome.records.isEmpty)
-        #expect(outcome.rejections.map(\.reason) == [.schema])
+    @Test func restRejectionExample() {
+        let outcome = RestResponseDecoder(maximumBodyBytes: 1 << 20).decode(
+            .bydoxeMarkPrice, body: Array(#"{"code":"00000","msg":"success","data":[{"symbol":"BTCUSDT","markPrice":"91234.5"#.utf8),
+            url: "https://open-api.bydoxe.com/api/v1/future/market/mark-price", status: 200, receivedAtMicros: 1_795_268_300_123_456)
+        #expect(readme.contains(String(decoding: outcome.rejections[0].record.line.dropLast(), as: UTF8.self)))
     }
 }

@@ -67,4 +67,82 @@ enum SeedExamples {
             ]
         }
         """
+
+    /// seed 001: `GET /fapi/v1/assetIndex?symbol=ADAUSD` (one object).
+    static let futuresAssetIndexObject = """
+        {
+            "symbol": "ADAUSD",
+            "time": 1635740268004,
+            "index": "1.92957370",
+            "bidBuffer": "0.10000000",
+            "askBuffer": "0.10000000",
+            "bidRate": "1.73661633",
+            "askRate": "2.12253107",
+            "autoExchangeBidBuffer": "0.05000000",
+            "autoExchangeAskBuffer": "0.05000000",
+            "autoExchangeBidRate": "1.83309501",
+            "autoExchangeAskRate": "2.02605238"
+        }
+        """
+
+    /// seed 000: `GET /sapi/v1/portfolio/asset-index-price` (an array).
+    static let portfolioAssetIndexPrice = """
+        [
+           {
+               "asset": "BTC",
+               "assetIndexPrice": "28251.9136906",
+               "time": 1683518338121
+           }
+        ]
+        """
+
+    /// seed 004: Bydoxe `GET /api/v1/future/market/mark-price?symbol=BTCUSDT` (envelope around an object).
+    static let bydoxeMarkPriceObject = """
+        {
+        "code": "00000",
+        "msg": "success",
+        "requestTime": 1732000000000,
+        "data": {
+        "symbol": "BTCUSDT",
+        "markPrice": "91234.56",
+        "indexPrice": "91200.12",
+        "estimatedSettlePrice": "91300.00",
+        "lastFundingRate": "0.0001",
+        "interestRate": "0.0001",
+        "nextFundingTime": 1763459280833,
+        "ts": 1763459280833
+        }
+        }
+        """
+
+    /// seed 004: Bydoxe `GET /api/v1/future/market/mark-price` (envelope around an array).
+    static let bydoxeMarkPriceArray = """
+        {
+        "code": "00000",
+        "msg": "success",
+        "requestTime": 1732000000000,
+        "data": [
+        {
+        "symbol": "BTCUSDT",
+        "markPrice": "91234.56",
+        "indexPrice": "91200.12",
+        "estimatedSettlePrice": "91300.00",
+        "lastFundingRate": "0.0001",
+        "interestRate": "0.0001",
+        "nextFundingTime": 1763459280833,
+        "ts": 1763459280833
+        },
+        {
+        "symbol": "ETHUSDT",
+        "markPrice": "3456.78",
+        "indexPrice": "3455.00",
+        "estimatedSettlePrice": "3460.00",
+        "lastFundingRate": "0.00015",
+        "interestRate": "0.0001",
+        "nextFundingTime": 1763459280833,
+        "ts": 1763459280833
+        }
+        ]
+        }
+        """
 }

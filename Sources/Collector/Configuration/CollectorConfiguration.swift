@@ -13,6 +13,8 @@ public struct CollectorConfiguration: Sendable, Equatable {
     /// REST base URL (`https://fapi.binance.com`) from which a snapshot of `/fapi/v1/assetIndex`
     /// is fetched after each gap; nil turns snapshots off.
     public var restEndpoint: String?
+    /// REST documents polled on intervals, and the limits every REST request keeps to.
+    public var rest: RestPollingConfiguration
     /// Where the Prometheus `/metrics` and `/healthz` endpoint listens; nil: no endpoint.
     public var metricsListen: ListenAddress?
     /// Extra trust anchor (PEM file). Certificate and host-name checks are always on.
@@ -57,6 +59,10 @@ extension CollectorConfiguration {
         compare("endpoint", \.endpoint)
         compare("output.directory", \.storage.directory)
         compare("rest.endpoint", \.restEndpoint)
+        compare("rest.weight_per_minute", \.rest.weightPerMinute)
+        compare("rest.timeout_seconds", \.rest.timeoutSeconds)
+        compare("rest.retry.initial_delay_ms", \.rest.retryInitialDelayMilliseconds)
+        compare("rest.retry.max_delay_ms", \.rest.retryMaxDelayMilliseconds)
         compare("tls.ca_file", \.caFile)
         compare("stale_after_seconds", \.staleAfterSeconds)
         compare("renew_after_seconds", \.renewAfterSeconds)
@@ -73,10 +79,11 @@ extension CollectorConfiguration {
         return keys
     }
 
-    /// `self` with what a reload can change taken from `other`: streams, symbols, the output
-    /// settings other than the directory, and the log level.
+    /// `self` with what a reload can change taken from `other`: streams, symbols, REST sources,
+    /// the output settings other than the directory, and the log level.
     public func reloaded(from other: CollectorConfiguration) -> CollectorConfiguration {
         var result = self
+        result.rest.sources = other.rest.sources
         result.streams = other.streams
         result.symbols = other.symbols
         result.storage = other.storage
@@ -84,6 +91,19 @@ extension CollectorConfiguration {
         result.logLevel = other.logLevel
         return result
     }
+}
+
+/// The REST pollers' sources and the limits shared by every REST request of the collector
+/// (pollers and gap snapshots).
+public struct RestPollingConfiguration: Sendable, Equatable {
+    public var sources: [RestSourceConfiguration]
+    /// Request weight allowed per host per minute, retries and snapshots included.
+    public var weightPerMinute: Int
+    /// Seconds a request may take from lookup to the last body byte.
+    public var timeoutSeconds: Int
+    /// Failed requests are retried after this, doubling (with jitter) up to the maximum.
+    public var retryInitialDelayMilliseconds: Int
+    public var retryMaxDelayMilliseconds: Int
 }
 
 /// A `HOST:PORT` to listen on (`[::1]:9464` for IPv6).

@@ -12,8 +12,9 @@ public enum ConfigurationLoader {
     /// The environment-variable prefix for overrides.
     public static let environmentPrefix = "STREAM_COLLECTOR_"
 
-    /// Every key with its default (the text shown in `config/stream-collector.yaml`).
-    static let defaults: [(key: String, value: Setting)] = [
+    /// Every key with its default (the text shown in `config/stream-collector.yaml`). Immutable;
+    /// `Node` (inside `.entries`) is a value type Yams has not marked `Sendable`.
+    nonisolated(unsafe) static let defaults: [(key: String, value: Setting)] = [
         ("endpoint", .scalar("wss://fstream.binance.com/market")),
         ("streams", .list(["!assetIndex@arr", "!contractInfo"])),
         ("symbols", .list([])),
@@ -29,6 +30,11 @@ public enum ConfigurationLoader {
         ("metrics.listen", .scalar("127.0.0.1:9464")),
         ("tls.ca_file", .scalar("")),
         ("rest.endpoint", .scalar("https://fapi.binance.com")),
+        ("rest.weight_per_minute", .scalar("1200")),
+        ("rest.timeout_seconds", .scalar("10")),
+        ("rest.retry.initial_delay_ms", .scalar("1000")),
+        ("rest.retry.max_delay_ms", .scalar("60000")),
+        ("rest.sources", .entries([])),
         ("stale_after_seconds", .scalar("30")),
         ("renew_after_seconds", .scalar("84600")),
         ("max_frame_bytes", .scalar("1048576")),
@@ -46,6 +52,8 @@ public enum ConfigurationLoader {
     enum Setting: Equatable {
         case scalar(String)
         case list([String])
+        /// A list of mappings (`rest.sources`), validated by its own parser; no environment override.
+        case entries([Node])
     }
 
     /// Loads `path` (nil: defaults only) and the environment.
@@ -77,13 +85,14 @@ public enum ConfigurationLoader {
         for (key, _) in defaults {
             let variable = environmentPrefix + key.uppercased().replacingOccurrences(of: ".", with: "_")
             guard let value = environment[variable] else { continue }
+            if case .entries = settings[key] { continue }
             if case .list = settings[key] {
                 settings[key] = .list(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
             } else {
                 settings[key] = .scalar(value)
             }
         }
-        return try validate(Reader(settings: settings))
+        return try validate(Reader(settings: settings), environment: environment)
     }
 
     private static func flatten(_ node: Node, prefix: String, into settings: inout [String: Setting]) throws(ConfigurationError) {
@@ -91,6 +100,16 @@ public enum ConfigurationLoader {
         for (keyNode, value) in mapping {
             guard let name = keyNode.scalar?.string else { throw .syntax("a key is not text") }
             let key = prefix.isEmpty ? name : "\(prefix).\(name)"
+            if case .entries = settings[key] {
+                if let sequence = value.sequence {
+                    settings[key] = .entries(Array(sequence))
+                } else if let scalar = value.scalar, ["", "~", "null"].contains(scalar.string) {
+                    settings[key] = .entries([])
+                } else {
+                    throw .invalid(key: key, value: describe(value), expected: "a list of mappings, e.g. - endpoint: https://fapi.binance.com/fapi/v1/assetIndex")
+                }
+                continue
+            }
             if value.mapping != nil {
                 guard defaults.contains(where: { $0.key.hasPrefix(key + ".") }) else { throw .unknownKey(key) }
                 try flatten(value, prefix: key, into: &settings)
@@ -115,17 +134,19 @@ public enum ConfigurationLoader {
                 settings[key] = .scalar(scalar.string == "~" || scalar.string == "null" ? "" : scalar.string)
             case (.scalar, _):
                 throw .invalid(key: key, value: describe(value), expected: "a single value")
+            case (.entries, _):
+                preconditionFailure("entries are handled above")
             }
         }
     }
 
     /// A node as the user wrote it: a scalar's text, or the YAML of a list or mapping.
-    private static func describe(_ node: Node) -> String {
+    static func describe(_ node: Node) -> String {
         if let scalar = node.scalar { return scalar.string }
         return ((try? Yams.serialize(node: node)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    private static func validate(_ reader: Reader) throws(ConfigurationError) -> CollectorConfiguration {
+    private static func validate(_ reader: Reader, environment: [String: String]) throws(ConfigurationError) -> CollectorConfiguration {
         let endpoint = try reader.endpoint("endpoint")
         let streams = try reader.list("streams").map { stream throws(ConfigurationError) in
             try StreamName.validated(stream, key: "streams")
@@ -173,9 +194,20 @@ public enum ConfigurationLoader {
                 throw .invalid(key: "rest.endpoint", value: rest, expected: "an http:// or https:// URL such as https://fapi.binance.com, or empty for no snapshots")
             }
         }
+        let weightPerMinute = try reader.integer("rest.weight_per_minute", in: 10...100_000)
+        let sources = try RestSourceParser.parse(reader.entries("rest.sources"), weightPerMinute: weightPerMinute)
+        let retryInitial = try reader.integer("rest.retry.initial_delay_ms", in: 10...600_000)
+        let retryMaximum = try reader.integer("rest.retry.max_delay_ms", in: 10...3_600_000)
+        guard retryInitial <= retryMaximum else {
+            throw .invalid(key: "rest.retry.max_delay_ms", value: String(retryMaximum), expected: "at least rest.retry.initial_delay_ms (\(retryInitial))")
+        }
+        let polling = RestPollingConfiguration(
+            sources: sources, weightPerMinute: weightPerMinute,
+            timeoutSeconds: try reader.integer("rest.timeout_seconds", in: 1...300),
+            retryInitialDelayMilliseconds: retryInitial, retryMaxDelayMilliseconds: retryMaximum)
         let configuration = CollectorConfiguration(
             endpoint: endpoint, streams: streams, symbols: symbols, storage: storage,
-            restEndpoint: rest.isEmpty ? nil : rest,
+            restEndpoint: rest.isEmpty ? nil : rest, rest: polling,
             metricsListen: metrics,
             caFile: caFile.isEmpty ? nil : caFile,
             staleAfterSeconds: try reader.integer("stale_after_seconds", in: 2...86_400),
@@ -200,6 +232,11 @@ public enum ConfigurationLoader {
         func text(_ key: String, nonEmpty: Bool) throws(ConfigurationError) -> String {
             guard case .scalar(let value) = settings[key] else { preconditionFailure("\(key) is not a scalar") }
             if nonEmpty && value.isEmpty { throw .invalid(key: key, value: value, expected: "a non-empty value") }
+            return value
+        }
+
+        func entries(_ key: String) -> [Node] {
+            guard case .entries(let value) = settings[key] else { preconditionFailure("\(key) is not a list of mappings") }
             return value
         }
 

@@ -15,11 +15,11 @@ struct TestServer {
     /// - Parameters:
     ///   - lifetime: the hub closes each connection this long after it connected (the 24 h cut).
     ///   - admit: decides per TCP connection whether to serve, refuse, stall or reject it.
-    ///   - answer: replies to plain HTTP (REST) requests by URI.
+    ///   - answer: replies to plain HTTP (REST) requests.
     ///   - wrap: puts a handler in front of the hub (to inject replies).
     static func start(tls certificates: TestCertificates? = nil, lifetime: TimeAmount? = nil,
                       admit: @escaping @Sendable () -> Admission = { .accept },
-                      answer: @escaping @Sendable (String) -> HTTPAnswer = { _ in .notFound },
+                      answer: @escaping @Sendable (PlainHTTPRequest) -> HTTPAnswer = { _ in .notFound },
                       wrap: (MarketHub) -> any WebSocketServerHandler = { $0 }) async throws -> TestServer {
         let hub = MarketHub(connectionLifetime: lifetime)
         var securing: (@Sendable (Channel) -> EventLoopFuture<Void>)?

@@ -4,21 +4,21 @@ import MarketDecoding
 import WebSocketTransport
 
 /// Brackets gaps with the REST view: after each gap, fetches `GET /fapi/v1/assetIndex` (weight 10)
-/// once and writes it as `assetIndexSnapshot` records.
+/// once and writes it as `assetIndexSnapshot` records (family `rest-asset-index`).
 ///
 /// Requests made while one is waiting or in flight are merged into it, and fetches are at least
-/// `minimumSpacingSeconds` apart. HTTP 429 waits `Retry-After` (60 s without one) and 418 (the IP
-/// is banned) waits `Retry-After` (5 minutes without one) before trying again; other failures are
-/// retried with a growing delay, then given up after `maximumAttempts`, with a log line each time.
+/// `minimumSpacingSeconds` apart. 429 and 418 wait the host's pause (`RestClient`); other
+/// failures are retried with a growing delay, then given up after `maximumAttempts`, with a log
+/// line each time.
 final class AssetIndexSnapshots: @unchecked Sendable {
-    static let path = "/fapi/v1/assetIndex"
+    private static let document = RestDocument.futuresAssetIndex
 
     private let target: NetworkTarget
-    private let loop: NetworkLoop
+    private let client: RestClient
     private let pipeline: FramePipeline
     private let stats: CollectorStats
     private let logger: Logger
-    private let decoder: SnapshotDecoder
+    private let decoder: RestResponseDecoder
     private let minimumSpacingSeconds: Int
     private let maximumAttempts: Int
     private let queue = DispatchQueue(label: "stream-collector.snapshots")
@@ -29,17 +29,17 @@ final class AssetIndexSnapshots: @unchecked Sendable {
     private var failures = 0
     private var stopped = false
 
-    init(base: NetworkTarget, loop: NetworkLoop, pipeline: FramePipeline, stats: CollectorStats, logger: Logger,
+    init(base: NetworkTarget, client: RestClient, pipeline: FramePipeline, stats: CollectorStats, logger: Logger,
          maximumBodyBytes: Int, minimumSpacingSeconds: Int = 10, maximumAttempts: Int = 5) {
         let prefix = base.path.hasSuffix("/") ? String(base.path.dropLast()) : base.path
-        target = base.replacingPath(prefix + Self.path)
-        self.loop = loop
+        target = base.replacingPath(prefix + Self.document.path)
+        self.client = client
         self.pipeline = pipeline
         self.stats = stats
         var logger = logger
-        logger[metadataKey: "source"] = "\(SnapshotDecoder.assetIndexStream)"
+        logger[metadataKey: "source"] = "\(Self.document.stream)"
         self.logger = logger
-        decoder = SnapshotDecoder(maximumBodyBytes: maximumBodyBytes)
+        decoder = RestResponseDecoder(maximumBodyBytes: maximumBodyBytes)
         self.minimumSpacingSeconds = minimumSpacingSeconds
         self.maximumAttempts = maximumAttempts
     }
@@ -74,35 +74,31 @@ final class AssetIndexSnapshots: @unchecked Sendable {
         inFlight = true
         notBefore = now + .seconds(minimumSpacingSeconds)
         logger.debug("fetching \(target)")
-        loop.fetch(target, maximumBytes: decoder.maximumBodyBytes) { [self] result in
-            let receivedAt = WallClock.nowMicroseconds()
-            queue.async { self.completed(result, receivedAtMicros: receivedAt) }
+        client.send(target, weight: Self.document.weight(selective: false)) { [self] outcome in
+            queue.async { self.completed(outcome) }
         }
     }
 
-    private func completed(_ result: Result<HTTPResponse, TransportError>, receivedAtMicros: Int64) {
+    private func completed(_ outcome: RestClient.Outcome) {
         inFlight = false
         guard !stopped else { return }
-        switch result {
-        case .success(let response) where response.status == 200:
+        switch outcome {
+        case .answered(let response, let receivedAt) where response.status == 200:
             failures = 0
-            let outcome = decoder.decodeAssetIndex(response.body, receivedAtMicros: receivedAtMicros)
-            pipeline.submit(outcome.records + outcome.rejections.map(\.record))
+            let result = decoder.decode(Self.document, body: response.body, url: target.description, receivedAtMicros: receivedAt)
+            pipeline.submit(result.records + result.rejections.map(\.record))
             stats.snapshot("written")
-            if let rejection = outcome.rejections.first {
-                logger.warning("the REST snapshot had \(outcome.rejections.count) unreadable part(s) (\(rejection.reason.rawValue): \(rejection.detail)); kept whole in the rejected-frames file")
+            if let rejection = result.rejections.first {
+                logger.warning("the REST snapshot had \(result.rejections.count) unreadable part(s) (\(rejection.reason.rawValue): \(rejection.detail)); kept whole in the rejected-frames file")
             }
-            logger.info("wrote a REST snapshot of \(outcome.records.count) asset indexes after a gap")
-        case .success(let response) where response.status == 429 || response.status == 418:
-            let banned = response.status == 418
-            let wait = response.retryAfterSeconds ?? (banned ? 300 : 60)
-            stats.snapshot(banned ? "banned" : "rate-limited")
-            logger.warning("\(target) answered \(response.status) (\(banned ? "this IP is banned for a while" : "too many requests")); waiting \(wait) s (Retry-After) before asking again")
-            notBefore = max(notBefore, .now() + .seconds(wait))
+            logger.info("wrote a REST snapshot of \(result.records.count) asset indexes after a gap")
+        case .rateLimited(let status, let wait):
+            stats.snapshot(status == 418 ? "banned" : "rate-limited")
+            logger.warning("\(target) answered \(status) (\(status == 418 ? "this IP is banned for a while" : "too many requests")); waiting \(wait) s (Retry-After) before asking again")
             wanted = true
-        case .success(let response):
+        case .answered(let response, _):
             failed("HTTP \(response.status): \(String(decoding: response.body.prefix(200), as: UTF8.self))")
-        case .failure(let error):
+        case .failed(let error):
             failed(error.description)
         }
         pump()
