@@ -93,6 +93,7 @@ import Testing
             case (Self.assetIndex, 1): return .answer(HTTPAnswer(status: 503, body: "<html>503 Service Unavailable</html>"))
             case (Self.assetIndex, 2): return .answer(.json(#"[{"symbol":"ADAUSD","time":1,"index":"1.9"#))
             case (Self.assetIndex, 3): return .stall(body: Bodies.assetIndexArray, sentBytes: 40)
+            case (Self.assetIndex, 4): return .cut(body: Bodies.assetIndexArray, sentBytes: 60)
             case (Self.assetIndex, _): return .answer(.json(Bodies.assetIndexArray))
             case ("\(Self.markPrice)?symbol=BTCUSDT", 1):
                 return .answer(.json(#"{"code":"50010","msg":"Upstream response invalid","requestTime":1732000000000,"data":null}"#))
@@ -116,7 +117,7 @@ import Testing
         _ = try await server.subscriber(to: FaultInjectionTests.streams)
         let feed = SequencedFeed(hub: server.hub)
         let files = DataFiles(directory: daemon.dataDirectory)
-        try await eventually("asset indexes after 503, malformed JSON and a stalled body", within: 30) {
+        try await eventually("asset indexes after 503, malformed JSON, a stalled and a cut body", within: 30) {
             (try? files.lines("rest-asset-index").count) ?? 0 > 0 && ((try? files.lines("rest-bydoxe-mark-price").count) ?? 0) > 0
         }
         let nope = "\(Self.markPrice)?symbol=NOPEUSDT"
@@ -142,8 +143,9 @@ import Testing
         #expect(log.contains("code 40034 (symbol does not exist)") && log.contains("not asked again until the configuration changes"))
         #expect(log.contains("portfolio-asset-index (\(base)\(Self.portfolio)) is disabled: no API key: set the environment variable TEST_KEY_THAT_IS_NOT_SET"))
 
-        let uris = rest.requests(to: Self.assetIndex).prefix(4).map(\.uri)
-        #expect(uris.count == 4, "503, malformed, stalled, then an answer")
+        #expect(log.contains("the connection closed before the response was complete"), "the cut body")
+        let uris = rest.requests(to: Self.assetIndex).prefix(5).map(\.uri)
+        #expect(uris.count == 5, "503, malformed, stalled, cut, then an answer")
         let rejected = try files.objects("rejected")
         #expect(rejected.count == 1)
         #expect(rejected.first?["url"] as? String == "\(base)\(Self.assetIndex)")
@@ -155,8 +157,29 @@ import Testing
         #expect(scrape.value(#"stream_collector_rest_requests_total{source="futures-asset-index",outcome="http-error"}"#) == 1)
         #expect(scrape.value(#"stream_collector_rest_requests_total{source="futures-asset-index",outcome="malformed"}"#) == 1)
         #expect(scrape.value(#"stream_collector_rest_requests_total{source="futures-asset-index",outcome="timeout"}"#) == 1)
+        #expect(scrape.value(#"stream_collector_rest_requests_total{source="futures-asset-index",outcome="failed"}"#) == 1)
         #expect(scrape.value(#"stream_collector_rest_api_errors_total{source="bydoxe-mark-price",code="50010"}"#) == 1)
         #expect(scrape.value(#"stream_collector_rest_api_errors_total{source="bydoxe-mark-price",code="40034"}"#) == 1)
+    }
+
+    /// A certificate the collector does not trust fails every attempt, which is retried with a
+    /// growing delay, logged, and leaves the streams alone.
+    @Test func aTLSFailureIsRetriedWhileTheStreamsFlow() async throws {
+        let rest = try await RestServer.start(tls: try TestCertificates.make()) { _ in .answer(.json(Bodies.assetIndexArray)) }
+        defer { Task { await rest.stop() } }
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let url = "https://localhost:\(rest.port)\(Self.assetIndex)"
+        let daemon = try DaemonProcess(configuration: Self.configuration(port: server.port, rest: "  sources:\n    - {endpoint: \(url), interval_seconds: 1}\n"))
+        _ = try await server.subscriber(to: FaultInjectionTests.streams)
+        let feed = SequencedFeed(hub: server.hub)
+        try await eventually("three failed attempts, each retried", within: 20) {
+            daemon.log.components(separatedBy: "\(url) request failed").count > 3 && daemon.log.contains("retrying in")
+        }
+        let (_, result) = try await finishRun(feed, daemon)
+        #expect(result.lostUnmarked.isEmpty && result.duplicated.isEmpty, "\(result)")
+        #expect(rest.requests.isEmpty, "no request got past the handshake")
+        #expect(try DataFiles(directory: daemon.dataDirectory).lines("rest-asset-index").isEmpty)
     }
 
     /// 429 waits `Retry-After` and 418 the ban, for every request to that host.

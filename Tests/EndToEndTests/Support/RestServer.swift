@@ -15,6 +15,9 @@ final class RestServer: Sendable {
         /// Headers announcing `body` in full, then only its first `sentBytes`, then silence
         /// with the connection left open (a server that stalls mid-body).
         case stall(body: String, sentBytes: Int)
+        /// Headers announcing `body` in full, then only its first `sentBytes`, then the
+        /// connection closed (a truncated body).
+        case cut(body: String, sentBytes: Int)
     }
 
     /// A request as it arrived.
@@ -95,6 +98,7 @@ final class RestServer: Sendable {
                 switch reply(request) {
                 case .answer(let complete): (answer, sent, close) = (complete, nil, true)
                 case .stall(let body, let bytes): (answer, sent, close) = (.json(body), bytes, false)
+                case .cut(let body, let bytes): (answer, sent, close) = (.json(body), bytes, true)
                 }
                 var headers = HTTPHeaders(answer.headers)
                 headers.replaceOrAdd(name: "Content-Length", value: String(answer.body.utf8.count))
@@ -105,6 +109,10 @@ final class RestServer: Sendable {
                 context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
                 guard close else { return context.flush() }
                 let channel = context.channel
+                guard sent == nil else {
+                    // Truncated: close once what was written has gone out, without the end.
+                    return context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer())))).whenComplete { _ in channel.close(promise: nil) }
+                }
                 context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
             }
         }
