@@ -61,6 +61,13 @@ final class FramePipeline: Sendable {
         queue.async { [writer] in writer.write(records) {} }
     }
 
+    /// Queues what a REST body turned into (records, then the rejected parts), counting the
+    /// rejections as frames' rejections are counted.
+    func submit(_ outcome: RestOutcome) {
+        for rejection in outcome.rejections { _ = stats.rejected(rejection.reason) }
+        submit(outcome.records + outcome.rejections.map(\.record))
+    }
+
     /// Waits until every submitted message has been decoded and handed to the writer.
     func flush() {
         queue.sync {}

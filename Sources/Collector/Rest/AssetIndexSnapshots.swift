@@ -86,7 +86,7 @@ final class AssetIndexSnapshots: @unchecked Sendable {
         case .answered(let response, let receivedAt) where response.status == 200:
             failures = 0
             let result = decoder.decode(Self.document, body: response.body, url: target.description, receivedAtMicros: receivedAt)
-            pipeline.submit(result.records + result.rejections.map(\.record))
+            pipeline.submit(result)
             stats.snapshot("written")
             if let rejection = result.rejections.first {
                 logger.warning("the REST snapshot had \(result.rejections.count) unreadable part(s) (\(rejection.reason.rawValue): \(rejection.detail)); kept whole in the rejected-frames file")

@@ -132,8 +132,7 @@ final class RestPoller: @unchecked Sendable {
 
     /// Writes what a 200 answer held; a body with nothing usable is retried like a failure.
     private func record(_ index: Int, _ result: RestOutcome) {
-        for rejection in result.rejections { _ = stats.rejected(rejection.reason) }
-        pipeline.submit(result.records + result.rejections.map(\.record))
+        pipeline.submit(result)
         guard !result.records.isEmpty else {
             stats.restRequest(source: source.name, outcome: "malformed")
             let first = result.rejections.first.map { "\($0.reason.rawValue): \($0.detail)" } ?? "no elements"
