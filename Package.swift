@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "stream-collector", targets: ["StreamCollectorCLI"]),
         .executable(name: "stream-collector-soak", targets: ["StreamCollectorSoak"]),
         .executable(name: "stream-collector-bench", targets: ["StreamCollectorBench"]),
+        .executable(name: "lws-floor", targets: ["LWSFloor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -60,9 +61,14 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "StreamCollectorBench", dependencies: [
-            "MarketDecoding", "RecordStorage",
+            "MarketDecoding", "RecordStorage", "HTTPServing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
+        .executableTarget(name: "LWSFloor", dependencies: ["CLibWebSockets"]),
         .testTarget(name: "MarketDecodingTests", dependencies: ["MarketDecoding"]),
         .testTarget(name: "RecordStorageTests", dependencies: ["RecordStorage", "MarketDecoding"]),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "RecordStorage", "MarketDecoding"]),

@@ -1,7 +1,11 @@
+import Foundation
 import Glibc
+import Synchronization
 
-/// Runs a program to completion with its output sent to a file, and measures it the way `time -v`
-/// does: wall-clock seconds, CPU seconds and peak resident memory (from `wait4`).
+/// Runs a program (to completion, or until signalled) with its output sent to a file, and measures
+/// it the way `time -v` does: wall-clock seconds, CPU seconds (from `wait4`) and peak resident
+/// memory — the program's own `VmHWM`, sampled every 20 ms, because `ru_maxrss` of a child
+/// started by `posix_spawn` starts from the parent's peak (the child shares its memory until exec).
 struct ChildProcess {
     struct Measurement {
         let status: Int32
@@ -10,27 +14,93 @@ struct ChildProcess {
         let peakRSSBytes: Int
     }
 
-    /// `arguments[0]` is looked up in PATH when it has no '/'.
-    static func run(_ arguments: [String], stdout: String = "/dev/null", stderr: String = "/dev/null") -> Measurement {
+    /// A started program, measured when it ends.
+    struct Running {
+        let pid: pid_t
+        let startedAt: Double
+        private let peak: PeakMemory
+
+        init(pid: pid_t, startedAt: Double) {
+            self.pid = pid
+            self.startedAt = startedAt
+            peak = PeakMemory(pid: pid)
+        }
+
+        /// Sends `signal` (if any), waits for the exit and measures the run.
+        func finish(signal: Int32? = nil) -> Measurement {
+            peak.sample()
+            if let signal { kill(pid, signal) }
+            var status: Int32 = 0
+            var usage = rusage()
+            while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+            let wall = monotonicSeconds() - startedAt
+            let cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime)
+            let exit = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+            return Measurement(status: exit, wallSeconds: wall, cpuSeconds: cpu, peakRSSBytes: peak.stop() ?? Int(usage.ru_maxrss) * 1024)
+        }
+    }
+
+    /// Samples a process's `VmHWM` (peak resident set) until stopped; keeps the largest.
+    private final class PeakMemory: Sendable {
+        private let pid: pid_t
+        private let state = Mutex<(bytes: Int?, running: Bool)>((nil, true))
+
+        init(pid: pid_t) {
+            self.pid = pid
+            Thread.detachNewThread { [self] in
+                while state.withLock({ $0.running }) {
+                    sample()
+                    usleep(20_000)
+                }
+            }
+        }
+
+        func sample() {
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                  let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                  let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return }
+            state.withLock { $0.bytes = max($0.bytes ?? 0, kilobytes * 1024) }
+        }
+
+        func stop() -> Int? {
+            state.withLock { state in
+                state.running = false
+                return state.bytes
+            }
+        }
+    }
+
+    /// Starts `arguments` (`arguments[0]` is looked up in PATH when it has no '/'); nil if it
+    /// cannot be started.
+    static func start(_ arguments: [String], stdout: String = "/dev/null", stderr: String = "/dev/null") -> Running? {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        // The child starts with no signal blocked and default dispositions, whatever the calling
+        // thread (a Dispatch or NIO worker) has blocked: SIGTERM must reach it.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let start = monotonicSeconds()
-        guard posix_spawnp(&pid, argv[0]!, &actions, nil, argv, environ) == 0 else {
-            return Measurement(status: 127, wallSeconds: 0, cpuSeconds: 0, peakRSSBytes: 0)
-        }
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-        let wall = monotonicSeconds() - start
-        let cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime)
-        let exit = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Measurement(status: exit, wallSeconds: wall, cpuSeconds: cpu, peakRSSBytes: Int(usage.ru_maxrss) * 1024)
+        let startedAt = monotonicSeconds()
+        guard posix_spawnp(&pid, argv[0]!, &actions, &attributes, argv, environ) == 0 else { return nil }
+        return Running(pid: pid, startedAt: startedAt)
+    }
+
+    /// Runs `arguments` to completion.
+    static func run(_ arguments: [String], stdout: String = "/dev/null", stderr: String = "/dev/null") -> Measurement {
+        start(arguments, stdout: stdout, stderr: stderr)?.finish()
+            ?? Measurement(status: 127, wallSeconds: 0, cpuSeconds: 0, peakRSSBytes: 0)
     }
 
     static func monotonicSeconds() -> Double {

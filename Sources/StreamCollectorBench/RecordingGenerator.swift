@@ -50,7 +50,8 @@ struct RecordingGenerator {
         return index < known.count ? known[index] : "A\(index)USD"
     }
 
-    private static func event(symbol: String, eventTime: Int64, index: Int64) -> String {
+    /// One `assetIndexUpdate` event as Binance sends it.
+    static func event(symbol: String, eventTime: Int64, index: Int64) -> String {
         let price = decimal(index)
         return #"{"e":"assetIndexUpdate","E":\#(eventTime),"s":"\#(symbol)","i":"\#(price)","b":"0.10000000","a":"0.10000000","B":"\#(decimal(index * 9 / 10))","A":"\#(decimal(index * 11 / 10))","q":"0.05000000","g":"0.05000000","Q":"\#(decimal(index * 95 / 100))","G":"\#(decimal(index * 105 / 100))"}"#
     }

@@ -117,7 +117,8 @@ import Testing
         let publisher = Publisher(server)
         publisher.start()
         let original = try DaemonProcess(configuration: server.collectorConfiguration(streams: Self.streams))
-        try await Task.sleep(for: .seconds(4))
+        // Enough to compare, however slowly a loaded machine publishes.
+        try await eventually("over 100 events recorded", within: 40) { ((try? Self.eventLines(original.dataDirectory))?.count ?? 0) > 100 }
         _ = try await original.terminate()
         publisher.stop()
         await server.stop()

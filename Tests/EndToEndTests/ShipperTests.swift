@@ -48,6 +48,7 @@ import Testing
             server.hub.publish(stream: "!contractInfo", payload: Self.contractInfo(eventTime: 1_795_268_300_000 + Int64(tick), brackets: 80))
             try await Task.sleep(for: .seconds(1))
         }
+        try await eventually("over 500 events published, however loaded the machine", within: 40) { feed.count > 520 }
         let (_, result) = try await finishRun(feed, daemon)
         #expect(result.lostUnmarked.isEmpty && result.duplicated.isEmpty, "\(result)")
 

@@ -1,0 +1,219 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import MarketDecoding
+
+/// Capture side by side in one run: the bare libwebsockets floor, stream-collector and a Python
+/// peer receive the same flood (ws:// and wss://), rounds alternating, medians; decode-only
+/// throughput in process; the daemon's CPU share and memory at Binance's live rate.
+struct CaptureBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "capture",
+        abstract: "Capture throughput against the libwebsockets floor and a Python peer, decode throughput, and cost at the live rate.")
+
+    @Option(help: "The stream-collector binary to measure (a release build).")
+    var binary = ".build/release/stream-collector"
+
+    @Option(help: "The bare libwebsockets client (the lws-floor product, release).")
+    var floor = ".build/release/lws-floor"
+
+    @Option(help: "The Python peer (websockets + orjson).")
+    var peer = "scripts/bench-peer.py"
+
+    @Option(help: "Seconds each receiver runs per round.")
+    var seconds = 8.0
+
+    @Option(help: "Rounds (receivers alternate within each).")
+    var rounds = 3
+
+    @Option(help: "Seconds at the live rate (one frame a second); 0 skips it.")
+    var liveSeconds = 60
+
+    @Option(help: "Events per !assetIndex@arr frame.")
+    var symbols = 40
+
+    @Option(help: "Work directory (removed afterwards).")
+    var work = "/tmp/stream-collector-capture-bench"
+
+    enum Receiver: String, CaseIterable {
+        case floor = "lws floor"
+        case collector = "stream-collector"
+        case peer = "python peer"
+    }
+
+    /// One receiver's run.
+    struct Run {
+        let events: Int
+        let wireBytes: Int
+        let writtenBytes: Int?
+        let measurement: ChildProcess.Measurement
+
+        var eventsPerSecond: Double { Double(events) / measurement.wallSeconds }
+    }
+
+    func run() async throws {
+        try? FileManager.default.removeItem(atPath: work)
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let certificate = "\(work)/cert.pem", key = "\(work)/key.pem"
+        guard ChildProcess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                                "-keyout", key, "-out", certificate, "-days", "2", "-subj", "/CN=localhost",
+                                "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]).status == 0 else {
+            throw ValidationError("openssl could not make a certificate (scripts/setup --bench installs it)")
+        }
+        let frames = FloodFrames(symbols: symbols)
+        let plain = try await FloodServer.start(frames: frames)
+        let secure = try await FloodServer.start(frames: frames, certificate: certificate, key: key)
+        print("flood: \(frames.template.count)-byte !assetIndex@arr frames of \(symbols) events; ws on \(plain.port), wss on \(secure.port)")
+
+        let decode = decodeThroughput(frames)
+        var runs: [String: [Run]] = [:]
+        for round in 1...rounds {
+            for (transport, port) in [("ws", plain.port), ("wss", secure.port)] {
+                for receiver in Receiver.allCases {
+                    print("round \(round)/\(rounds): \(receiver.rawValue) over \(transport)")
+                    let run = try await measure(receiver, secure: transport == "wss", port: port, frames: frames, certificate: certificate)
+                    runs["\(receiver.rawValue)/\(transport)", default: []].append(run)
+                }
+            }
+        }
+        var live: ChildProcess.Measurement?
+        if liveSeconds > 0 {
+            print("live rate: stream-collector for \(liveSeconds) s at one frame a second")
+            live = try await collector(endpoint: "ws://127.0.0.1:\(plain.port)/live", caFile: nil, seconds: Double(liveSeconds), name: "live").measurement
+        }
+        await plain.stop()
+        await secure.stop()
+        report(runs, decode: decode, live: live)
+    }
+
+    // MARK: - Measuring
+
+    private func measure(_ receiver: Receiver, secure: Bool, port: Int, frames: FloodFrames, certificate: String) async throws -> Run {
+        let caFile = secure ? certificate : nil
+        let url = "\(secure ? "wss" : "ws")://\(secure ? "localhost" : "127.0.0.1"):\(port)"
+        switch receiver {
+        case .floor:
+            let output = "\(work)/floor.out"
+            let measurement = ChildProcess.run([floor, String(port), "/market/stream?streams=!assetIndex@arr", String(seconds)] + (caFile.map { [$0] } ?? []),
+                                               stdout: output, stderr: "\(work)/floor.err")
+            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            guard measurement.status == 0, let match = text.firstMatch(of: /messages=(\d+) bytes=(\d+)/) else {
+                throw ValidationError("lws-floor failed: \(text) \((try? String(contentsOfFile: "\(work)/floor.err", encoding: .utf8)) ?? "")")
+            }
+            return Run(events: Int(match.1)! * frames.symbols, wireBytes: Int(match.2)!, writtenBytes: nil, measurement: measurement)
+        case .collector:
+            return try await collector(endpoint: "\(url)/market", caFile: caFile, seconds: seconds, name: "collector")
+        case .peer:
+            let output = "\(work)/peer.ndjson"
+            try? FileManager.default.removeItem(atPath: output)
+            guard let running = ChildProcess.start(["python3", peer, "\(url)/market/stream?streams=!assetIndex@arr", output] + (caFile.map { [$0] } ?? []),
+                                                   stderr: "\(work)/peer.err") else { throw ValidationError("python3 could not be started") }
+            try await Task.sleep(for: .seconds(seconds))
+            let measurement = running.finish(signal: SIGTERM)
+            let (lines, bytes) = count(files: [output], skippingHeaders: false)
+            guard measurement.status == 0, lines > 0 else {
+                throw ValidationError("the Python peer failed (scripts/setup --bench installs websockets and orjson): \((try? String(contentsOfFile: "\(work)/peer.err", encoding: .utf8)) ?? "")")
+            }
+            return Run(events: lines, wireBytes: lines / frames.symbols * frames.template.count, writtenBytes: bytes, measurement: measurement)
+        }
+    }
+
+    /// Runs the real daemon against `endpoint` for `seconds`, then SIGTERM; counts what it wrote.
+    private func collector(endpoint: String, caFile: String?, seconds: Double, name: String) async throws -> Run {
+        let directory = "\(work)/\(name)-data"
+        try? FileManager.default.removeItem(atPath: directory)
+        let configuration = """
+            endpoint: \(endpoint)
+            streams: ["\(FloodFrames.stream)"]
+            output:
+              directory: \(directory)
+              compress: false
+            metrics:
+              listen: ""
+            rest:
+              endpoint: ""
+            tls:
+              ca_file: "\(caFile ?? "")"
+            log_level: warning
+            """
+        try configuration.write(toFile: "\(work)/\(name).yaml", atomically: true, encoding: .utf8)
+        guard let running = ChildProcess.start([binary, "run", "--config", "\(work)/\(name).yaml"], stderr: "\(work)/\(name).err") else {
+            throw ValidationError("\(binary) could not be started")
+        }
+        try await Task.sleep(for: .seconds(seconds))
+        let measurement = running.finish(signal: SIGTERM)
+        let files = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String] ?? [])
+            .filter { $0.hasPrefix("asset-index/") && $0.hasSuffix(".ndjson") }.map { "\(directory)/\($0)" }
+        let (lines, bytes) = count(files: files, skippingHeaders: true)
+        guard measurement.status == 0 else {
+            throw ValidationError("stream-collector exited with \(measurement.status): \((try? String(contentsOfFile: "\(work)/\(name).err", encoding: .utf8)) ?? "")")
+        }
+        return Run(events: lines, wireBytes: lines / max(1, symbols) * FloodFrames(symbols: symbols).template.count, writtenBytes: bytes, measurement: measurement)
+    }
+
+    /// Lines (without the `collector.file` headers) and bytes of `files`.
+    private func count(files: [String], skippingHeaders: Bool) -> (lines: Int, bytes: Int) {
+        var lines = 0, bytes = 0
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else { continue }
+            bytes += data.count
+            lines += data.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 } - (skippingHeaders ? 1 : 0)
+        }
+        return (lines, bytes)
+    }
+
+    /// MB/s of frames turned into records by `FrameDecoder`, in process (median of 5 passes).
+    private func decodeThroughput(_ frames: FloodFrames) -> Double {
+        let inputs = (0..<2000).map { InboundFrame(payload: frames.bytes(Int64($0)), isBinary: false, receivedAtMicros: 1_800_000_000_000_000, source: "bench") }
+        let bytes = inputs.reduce(0) { $0 + $1.payload.count }
+        let decoder = FrameDecoder(maximumFrameBytes: 1 << 20)
+        var rates: [Double] = []
+        var records = 0
+        for _ in 0..<5 {
+            let start = ChildProcess.monotonicSeconds()
+            for input in inputs { records &+= decoder.decode(input).records.count }
+            rates.append(Double(bytes) / (ChildProcess.monotonicSeconds() - start))
+        }
+        precondition(records == 5 * inputs.count * frames.symbols, "every event decodes")
+        return rates.sorted()[rates.count / 2]
+    }
+
+    // MARK: - Report
+
+    private func report(_ runs: [String: [Run]], decode: Double, live: ChildProcess.Measurement?) {
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        func rate(_ receiver: Receiver, _ transport: String) -> Double { median(runs["\(receiver.rawValue)/\(transport)"]!.map(\.eventsPerSecond)) }
+        print("")
+        print(row("receiver", "transport", "events/s", "wire MB/s", "NDJSON MB/s", "CPU s/M ev", "peak RSS"))
+        for transport in ["ws", "wss"] {
+            for receiver in Receiver.allCases {
+                let list = runs["\(receiver.rawValue)/\(transport)"]!
+                let wire = median(list.map { Double($0.wireBytes) / $0.measurement.wallSeconds / 1e6 })
+                let written = list.first?.writtenBytes == nil ? "-" : format(median(list.map { Double($0.writtenBytes ?? 0) / $0.measurement.wallSeconds / 1e6 }))
+                let cpu = median(list.map { $0.measurement.cpuSeconds / max(1e-9, Double($0.events) / 1e6) })
+                let rss = (list.map(\.measurement.peakRSSBytes).max() ?? 0) >> 20
+                print(row(receiver.rawValue, transport, "\(format(rate(receiver, transport) / 1e3)) k", format(wire), written, format(cpu), "\(rss) MiB"))
+            }
+        }
+        print("")
+        for transport in ["ws", "wss"] {
+            let collector = rate(.collector, transport)
+            let toFloor = collector / rate(.floor, transport), toPeer = collector / rate(.peer, transport)
+            print("\(transport): stream-collector / floor = \(format(toFloor))× (target ≥ 0.8×: \(verdict(toFloor >= 0.8))); / Python peer = \(format(toPeer))× (target ≥ 3×: \(verdict(toPeer >= 3)))")
+        }
+        let floodRSS = (runs.filter { $0.key.hasPrefix(Receiver.collector.rawValue) }.flatMap(\.value).map(\.measurement.peakRSSBytes).max() ?? 0)
+        print("stream-collector peak RSS during the flood: \(floodRSS >> 20) MiB (target ≤ 25 MB: \(verdict(floodRSS <= 25_000_000)))")
+        print("decode only (frames → records, in process): \(format(decode / 1e6)) MB/s (target ≥ 300: \(verdict(decode >= 300e6)))")
+        if let live {
+            let share = live.cpuSeconds / live.wallSeconds * 100
+            print("live rate (1 frame/s for \(liveSeconds) s): CPU \(String(format: "%.3f", share)) % of a core (target ≤ 0.1 %: \(verdict(share <= 0.1))), peak RSS \(live.peakRSSBytes >> 20) MiB")
+        }
+    }
+
+    private func verdict(_ met: Bool) -> String { met ? "MET" : "NOT MET" }
+    private func format(_ value: Double) -> String { String(format: "%.2f", value) }
+    private func row(_ columns: String...) -> String {
+        zip(columns, [18, 10, 12, 11, 12, 11, 9]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: " ")
+    }
+}
