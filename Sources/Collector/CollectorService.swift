@@ -121,12 +121,7 @@ public final class CollectorService: Sendable {
                 return nil
             }
         }
-        do {
-            return try RestPoller(source: source, apiKey: apiKey, client: client, pipeline: pipeline, stats: stats, logger: logger, settings: settings)
-        } catch {
-            logger.error("REST source \(source.name) is disabled: \(error)")
-            return nil
-        }
+        return RestPoller(source: source, apiKey: apiKey, client: client, pipeline: pipeline, stats: stats, logger: logger, settings: settings)
     }
 
     /// The configuration in effect (after any reloads).

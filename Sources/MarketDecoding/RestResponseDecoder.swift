@@ -24,14 +24,12 @@ public struct RestResponseDecoder: Sendable {
         var payload = tape.root
         var requestTime: JSONValue?
         if document.isEnveloped {
-            guard payload.kind == .object, let code = payload["code"], code.kind == .string || code.kind == .number else {
+            guard let envelope = RestAPIError(payload) else {
                 frames.reject(frame, .unknownShape, "not a {\"code\",\"msg\",\"data\"} envelope", status: status, into: &outcome)
                 return RestOutcome(outcome)
             }
-            let codeText = code.string ?? String(decoding: code.rawBytes, as: UTF8.self)
-            guard codeText == Self.successCode else {
-                return RestOutcome(outcome, apiError: RestAPIError(code: codeText, message: payload["msg"]?.string ?? ""))
-            }
+            let codeText = envelope.code
+            guard codeText == Self.successCode else { return RestOutcome(outcome, apiError: envelope) }
             guard let data = payload["data"] else {
                 frames.reject(frame, .unknownShape, "envelope with code \(codeText) but no 'data'", status: status, into: &outcome)
                 return RestOutcome(outcome)
@@ -71,9 +69,8 @@ public struct RestResponseDecoder: Sendable {
     /// The `{"code":…,"msg":…}` a server sends with an error status (Binance) or in an envelope
     /// (Bydoxe), if the body is one.
     public static func apiError(in body: [UInt8]) -> RestAPIError? {
-        guard UTF8Validation.isValid(body), let tape = try? JSONTape(parsing: body), tape.root.kind == .object,
-              let code = tape.root["code"], code.kind == .string || code.kind == .number else { return nil }
-        return RestAPIError(code: code.string ?? String(decoding: code.rawBytes, as: UTF8.self), message: tape.root["msg"]?.string ?? "")
+        guard UTF8Validation.isValid(body), let tape = try? JSONTape(parsing: body) else { return nil }
+        return RestAPIError(tape.root)
     }
 }
 
@@ -101,6 +98,12 @@ public struct RestAPIError: Sendable, Equatable, CustomStringConvertible {
     public init(code: String, message: String) {
         self.code = code
         self.message = message
+    }
+
+    /// The `code` (string or number) and `msg` of an object, if it has a code.
+    init?(_ object: JSONValue) {
+        guard object.kind == .object, let code = object["code"], code.kind == .string || code.kind == .number else { return nil }
+        self.init(code: code.string ?? String(decoding: code.rawBytes, as: UTF8.self), message: object["msg"]?.string ?? "")
     }
 
     public var description: String { message.isEmpty ? "code \(code)" : "code \(code) (\(message))" }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Glibc
 import MarketDecoding
+import RecordStorage
 
 /// Capture side by side in one run: the bare libwebsockets floor, stream-collector and a Python
 /// peer receive the same flood (ws:// and wss://), rounds alternating, medians; decode-only
@@ -80,7 +81,7 @@ struct CaptureBenchmark: AsyncParsableCommand {
         var live: ChildProcess.Measurement?
         if liveSeconds > 0 {
             print("live rate: stream-collector for \(liveSeconds) s at one frame a second")
-            live = try await collector(endpoint: "ws://127.0.0.1:\(plain.port)/live", caFile: nil, seconds: Double(liveSeconds), name: "live").measurement
+            live = try await collector(endpoint: "ws://127.0.0.1:\(plain.port)/live", caFile: nil, seconds: Double(liveSeconds), frames: frames, name: "live").measurement
         }
         await plain.stop()
         await secure.stop()
@@ -103,7 +104,7 @@ struct CaptureBenchmark: AsyncParsableCommand {
             }
             return Run(events: Int(match.1)! * frames.symbols, wireBytes: Int(match.2)!, writtenBytes: nil, measurement: measurement)
         case .collector:
-            return try await collector(endpoint: "\(url)/market", caFile: caFile, seconds: seconds, name: "collector")
+            return try await collector(endpoint: "\(url)/market", caFile: caFile, seconds: seconds, frames: frames, name: "collector")
         case .peer:
             let output = "\(work)/peer.ndjson"
             try? FileManager.default.removeItem(atPath: output)
@@ -120,7 +121,7 @@ struct CaptureBenchmark: AsyncParsableCommand {
     }
 
     /// Runs the real daemon against `endpoint` for `seconds`, then SIGTERM; counts what it wrote.
-    private func collector(endpoint: String, caFile: String?, seconds: Double, name: String) async throws -> Run {
+    private func collector(endpoint: String, caFile: String?, seconds: Double, frames: FloodFrames, name: String) async throws -> Run {
         let directory = "\(work)/\(name)-data"
         try? FileManager.default.removeItem(atPath: directory)
         let configuration = """
@@ -149,16 +150,17 @@ struct CaptureBenchmark: AsyncParsableCommand {
         guard measurement.status == 0 else {
             throw ValidationError("stream-collector exited with \(measurement.status): \((try? String(contentsOfFile: "\(work)/\(name).err", encoding: .utf8)) ?? "")")
         }
-        return Run(events: lines, wireBytes: lines / max(1, symbols) * FloodFrames(symbols: symbols).template.count, writtenBytes: bytes, measurement: measurement)
+        return Run(events: lines, wireBytes: lines / frames.symbols * frames.template.count, writtenBytes: bytes, measurement: measurement)
     }
 
-    /// Lines (without the `collector.file` headers) and bytes of `files`.
+    /// Lines (without the `collector.file` headers) and bytes of `files`, read as a stream.
     private func count(files: [String], skippingHeaders: Bool) -> (lines: Int, bytes: Int) {
         var lines = 0, bytes = 0
         for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else { continue }
-            bytes += data.count
-            lines += data.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 } - (skippingHeaders ? 1 : 0)
+            guard let reader = try? DataFileLines(path: file) else { continue }
+            while (try? reader.next()) != nil {}
+            lines += reader.lineNumber - (skippingHeaders ? 1 : 0)
+            bytes += reader.bytesRead
         }
         return (lines, bytes)
     }
@@ -182,7 +184,7 @@ struct CaptureBenchmark: AsyncParsableCommand {
     // MARK: - Report
 
     private func report(_ runs: [String: [Run]], decode: Double, live: ChildProcess.Measurement?) {
-        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        let median = BenchReport.median, format = BenchReport.format, verdict = BenchReport.verdict
         func rate(_ receiver: Receiver, _ transport: String) -> Double { median(runs["\(receiver.rawValue)/\(transport)"]!.map(\.eventsPerSecond)) }
         print("")
         print(row("receiver", "transport", "events/s", "wire MB/s", "NDJSON MB/s", "CPU s/M ev", "peak RSS"))
@@ -211,9 +213,5 @@ struct CaptureBenchmark: AsyncParsableCommand {
         }
     }
 
-    private func verdict(_ met: Bool) -> String { met ? "MET" : "NOT MET" }
-    private func format(_ value: Double) -> String { String(format: "%.2f", value) }
-    private func row(_ columns: String...) -> String {
-        zip(columns, [18, 10, 12, 11, 12, 11, 9]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: " ")
-    }
+    private func row(_ columns: String...) -> String { BenchReport.row(columns, widths: [18, 10, 12, 11, 12, 11, 9]) }
 }

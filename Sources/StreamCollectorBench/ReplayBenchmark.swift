@@ -56,13 +56,13 @@ struct ReplayBenchmark: ParsableCommand {
             let jqRate = Double(totalLines) / median(jqRuns.map(\.wallSeconds))
             print(row("jq select(.symbol==…)", seconds(jqRuns), "\(format(jqRate / 1e6)) M lines", mib(jqRuns)))
             print("")
-            print("replay vs jq: \(format(replayRate / jqRate))× (target ≥ 10×: \(replayRate / jqRate >= 10 ? "MET" : "NOT MET"))")
+            print("replay vs jq: \(format(replayRate / jqRate))× (target ≥ 10×: \(verdict(replayRate / jqRate >= 10)))")
         } else {
             print("jq not installed: no comparison (scripts/bench installs it)")
         }
-        print("replay: \(format(replayRate / 1e6)) M lines/s (target ≥ 1 M: \(replayRate >= 1e6 ? "MET" : "NOT MET"))")
-        print("verify: \(format(verifyRate / 1e6)) MB/s (target ≥ 300: \(verifyRate >= 300e6 ? "MET" : "NOT MET"))")
-        print("replay memory, all records: \(smallRun.peakRSSBytes >> 20) MiB peak at \(seconds / 4) s of data, \(largeRun.peakRSSBytes >> 20) MiB at \(seconds) s (flat: \(largeRun.peakRSSBytes <= smallRun.peakRSSBytes + smallRun.peakRSSBytes / 4 ? "MET" : "NOT MET"))")
+        print("replay: \(format(replayRate / 1e6)) M lines/s (target ≥ 1 M: \(verdict(replayRate >= 1e6)))")
+        print("verify: \(format(verifyRate / 1e6)) MB/s (target ≥ 300: \(verdict(verifyRate >= 300e6)))")
+        print("replay memory, all records: \(smallRun.peakRSSBytes >> 20) MiB peak at \(seconds / 4) s of data, \(largeRun.peakRSSBytes >> 20) MiB at \(seconds) s (flat: \(verdict(largeRun.peakRSSBytes <= smallRun.peakRSSBytes + smallRun.peakRSSBytes / 4)))")
     }
 
     private func checked(_ arguments: [String]) throws -> ChildProcess.Measurement {
@@ -71,11 +71,10 @@ struct ReplayBenchmark: ParsableCommand {
         return measurement
     }
 
-    private func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    private func median(_ values: [Double]) -> Double { BenchReport.median(values) }
     private func seconds(_ runs: [ChildProcess.Measurement]) -> String { "\(format(median(runs.map(\.wallSeconds)))) s" }
     private func mib(_ runs: [ChildProcess.Measurement]) -> String { "\((runs.map(\.peakRSSBytes).max() ?? 0) >> 20) MiB" }
-    private func format(_ value: Double) -> String { String(format: "%.2f", value) }
-    private func row(_ columns: String...) -> String {
-        zip(columns, [26, 12, 18, 10]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: " ")
-    }
+    private func format(_ value: Double) -> String { BenchReport.format(value) }
+    private func verdict(_ met: Bool) -> String { BenchReport.verdict(met) }
+    private func row(_ columns: String...) -> String { BenchReport.row(columns, widths: [26, 12, 18, 10]) }
 }

@@ -173,8 +173,8 @@ private struct FileReader {
             audit.report("schema", name, line: number, "recvTime \(UTCTime(microsecondsSinceEpoch: micros).iso8601) is outside the file's hour")
         }
         let expected: String
-        switch type {
-        case "assetIndexUpdate", "contractInfo":
+        switch (type, RestDocument.known.first { $0.recordType == type }) {
+        case ("assetIndexUpdate", _), ("contractInfo", _):
             expected = type == "contractInfo" ? "contract-info" : "asset-index"
             guard string("stream", line) != nil, isInteger("eventTime", line), let symbol = string("symbol", line) else {
                 audit.report("schema", name, line: number, "\(type) without a string 'stream', an integer 'eventTime' and a string 'symbol'")
@@ -183,14 +183,13 @@ private struct FileReader {
             if type == "assetIndexUpdate", let eventTime = integer("eventTime", line) {
                 coverage[symbol, default: SecondCoverage()].add(eventTime >= 0 ? eventTime / 1000 : (eventTime - 999) / 1000)
             }
-        case _ where RestDocument.known.contains(where: { $0.recordType == type }):
-            let document = RestDocument.known.first { $0.recordType == type }!  // just checked
+        case (_, let document?):
             expected = document.family.name
             guard string("stream", line) == document.stream, let key = scanner.member(document.keyField, in: line), key.kind == .string else {
                 audit.report("schema", name, line: number, "\(type) without 'stream' \(document.stream) and a string '\(document.keyField)'")
                 return
             }
-        case "collector.gap":
+        case ("collector.gap", _):
             expected = file.family
             guard let from = string("from", line).flatMap(UTCTime.microseconds(iso8601:)),
                   let to = string("to", line).flatMap(UTCTime.microseconds(iso8601:)), let reason = string("reason", line),
@@ -201,7 +200,7 @@ private struct FileReader {
             let list = String(decoding: UnsafeBufferPointer(rebasing: line[Int(streams.valueStart)..<Int(streams.valueEnd)]), as: UTF8.self)
             let names = list.dropFirst().dropLast().split(separator: ",").map { String($0.dropFirst().dropLast()) }
             audit.add(DataAudit.Gap(fromMicros: from, toMicros: to, reason: reason, streams: names, file: name, line: number))
-        case "collector.rejected":
+        case ("collector.rejected", _):
             expected = "rejected"
             guard let reason = string("reason", line), string("payload", line) != nil else {
                 audit.report("schema", name, line: number, "collector.rejected without 'reason' and 'payload'")

@@ -1,4 +1,5 @@
 import MarketDecoding
+import WebSocketTransport
 
 /// One REST document polled on an interval (`rest.sources[n]`), validated.
 ///
@@ -14,8 +15,8 @@ public struct RestSourceConfiguration: Sendable, Equatable {
 
     /// Names the source in logs and metrics (`source` label).
     public var name: String
-    /// The URL up to the path, e.g. `https://fapi.binance.com/fapi/v1/assetIndex`.
-    public var endpoint: String
+    /// Where the document is served, without a query (`https://fapi.binance.com/fapi/v1/assetIndex`).
+    public var target: NetworkTarget
     public var document: RestDocument
     public var parameters: [Parameter]
     public var intervalSeconds: Int
@@ -24,6 +25,9 @@ public struct RestSourceConfiguration: Sendable, Equatable {
     public var apiKeyEnvironment: String?
     /// A file holding the API key, for documents that take one; read at start and on reload.
     public var apiKeyFile: String?
+
+    /// `target` as a URL, for logs.
+    public var endpoint: String { target.description }
 
     /// The query strings of the requests made each interval (`""` for none), values percent-encoded.
     public var queries: [String] {
@@ -38,12 +42,14 @@ public struct RestSourceConfiguration: Sendable, Equatable {
         return queries
     }
 
-    /// The request weight one interval costs: each request weighs what its document says for
-    /// a selective (`symbol`/`asset` given) or a full request.
-    public var weightPerInterval: Int {
-        let selective = parameters.contains { $0.name == document.selectiveParameter }
-        return queries.count * document.weight(selective: selective)
+    /// What one request weighs: its document's weight for a selective (`symbol`/`asset` given)
+    /// or a full request.
+    public var weightPerRequest: Int {
+        document.weight(selective: parameters.contains { $0.name == document.selectiveParameter })
     }
+
+    /// The request weight one interval costs.
+    public var weightPerInterval: Int { queries.count * weightPerRequest }
 
     /// The weight this source spends per minute when every request succeeds.
     public var weightPerMinute: Double { Double(weightPerInterval) * 60 / Double(intervalSeconds) }

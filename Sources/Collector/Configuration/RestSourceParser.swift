@@ -18,17 +18,13 @@ enum RestSourceParser {
         }
         var perHost: [String: Double] = [:]
         for source in sources where source.enabled {
-            perHost[host(of: source), default: 0] += source.weightPerMinute
+            perHost[source.target.host, default: 0] += source.weightPerMinute
         }
         for (host, weight) in perHost.sorted(by: { $0.key < $1.key }) where weight > Double(weightPerMinute) {
             throw .invalid(key: "rest.sources", value: "\(Int(weight.rounded(.up))) request weight per minute on \(host)",
                            expected: "at most rest.weight_per_minute (\(weightPerMinute)) per host: lengthen interval_seconds, or ask for fewer symbols")
         }
         return sources
-    }
-
-    static func host(of source: RestSourceConfiguration) -> String {
-        (try? NetworkTarget(url: source.endpoint, accepting: NetworkTarget.Scheme.web).host) ?? source.endpoint
     }
 
     private static func parse(_ node: Node, key: String) throws(ConfigurationError) -> RestSourceConfiguration {
@@ -110,7 +106,7 @@ enum RestSourceParser {
             throw .invalid(key: "\(key).api_key_env", value: keyEnvironment, expected: "an environment variable name, such as BINANCE_API_KEY")
         }
         return RestSourceConfiguration(
-            name: name, endpoint: endpoint, document: document, parameters: parameters, intervalSeconds: intervalSeconds,
+            name: name, target: target, document: document, parameters: parameters, intervalSeconds: intervalSeconds,
             enabled: ["true", "yes", "on"].contains(enabledText),
             apiKeyEnvironment: document.needsAPIKey && keyFile == nil ? keyEnvironment ?? "BINANCE_API_KEY" : keyEnvironment,
             apiKeyFile: keyFile)

@@ -32,7 +32,6 @@ final class RestPoller: @unchecked Sendable {
 
     let source: RestSourceConfiguration
     private let headers: [(name: String, value: String)]
-    private let weight: Int
     private let client: RestClient
     private let pipeline: FramePipeline
     private let stats: CollectorStats
@@ -45,10 +44,9 @@ final class RestPoller: @unchecked Sendable {
 
     /// `apiKey` is sent as `X-MBX-APIKEY` when given.
     init(source: RestSourceConfiguration, apiKey: APIKey?, client: RestClient, pipeline: FramePipeline,
-         stats: CollectorStats, logger: Logger, settings: Settings) throws(TransportError) {
+         stats: CollectorStats, logger: Logger, settings: Settings) {
         self.source = source
         headers = apiKey.map { [(name: "X-MBX-APIKEY", value: $0.value)] } ?? []
-        weight = source.weightPerInterval / max(1, source.queries.count)
         self.client = client
         self.pipeline = pipeline
         self.stats = stats
@@ -57,7 +55,7 @@ final class RestPoller: @unchecked Sendable {
         self.logger = logger
         decoder = RestResponseDecoder(maximumBodyBytes: settings.maximumBodyBytes)
         queue = DispatchQueue(label: "stream-collector.rest.\(source.name)")
-        let base = try NetworkTarget(url: source.endpoint, accepting: NetworkTarget.Scheme.web)
+        let base = source.target
         let now = DispatchTime.now()
         slots = source.queries.map { query in
             Slot(target: base.replacingPath(base.path + (query.isEmpty ? "" : "?" + query)), due: now,
@@ -81,7 +79,7 @@ final class RestPoller: @unchecked Sendable {
         for index in slots.indices where !slots[index].inFlight && !slots[index].disabled && slots[index].due <= now {
             slots[index].inFlight = true
             slots[index].startedAt = now
-            client.send(slots[index].target, headers: headers, weight: weight) { [self] outcome in
+            client.send(slots[index].target, headers: headers, weight: source.weightPerRequest) { [self] outcome in
                 queue.async { self.completed(index, outcome) }
             }
         }
