@@ -8,6 +8,7 @@
 public struct FrameDecoder: Sendable {
     /// Frames larger than this are not parsed; they are kept whole as `oversized` rejections.
     public let maximumFrameBytes: Int
+    private let encoders = EventSchema.known.map(KnownEventEncoder.init)
 
     public init(maximumFrameBytes: Int) {
         self.maximumFrameBytes = maximumFrameBytes
@@ -36,59 +37,79 @@ public struct FrameDecoder: Sendable {
 
     // MARK: - Payloads
 
+    /// What every event of one frame shares.
+    private struct FrameContext {
+        let frame: InboundFrame
+        let tape: JSONTape
+        /// The combined stream's name as on the wire, and decoded; nil for a bare payload.
+        let stream: JSONValue?
+        let streamName: String?
+        /// `"2026-11-21T13:05:01.123456Z"`, quoted.
+        let recvTime: [UInt8]
+        /// The lines' stream, recvTime and eventTime key, when the frame names its stream.
+        let header: [UInt8]?
+    }
+
     private func decodePayload(_ payload: JSONValue, stream: JSONValue?, frame: InboundFrame, into outcome: inout FrameOutcome) {
-        switch payload.kind {
-        case .array:
-            for (position, element) in payload.elements.enumerated() {
-                decodeEvent(element, stream: stream, element: position, frame: frame, into: &outcome)
+        let recvTime = FieldTable.quoted(UTCTime(microsecondsSinceEpoch: frame.receivedAtMicros).iso8601)
+        let context = FrameContext(
+            frame: frame, tape: payload.tape, stream: stream, streamName: stream.map { $0.string ?? "" }, recvTime: recvTime,
+            header: stream.map { KnownEventEncoder.header(stream: Array($0.rawBytes), recvTime: recvTime) })
+        payload.tape.withView { view in
+            switch view.kind(payload.index) {
+            case .array:
+                var element = payload.index + 1, position = 0
+                let end = view.next(payload.index)
+                while element < end {
+                    decodeEvent(element, position: position, context, view, into: &outcome)
+                    element = view.next(element)
+                    position += 1
+                }
+            case .object:
+                decodeEvent(payload.index, position: nil, context, view, into: &outcome)
+            default:
+                reject(frame, .unknownShape, "payload is a \(payload.kind), not an event object or array", into: &outcome)
             }
-        case .object:
-            decodeEvent(payload, stream: stream, element: nil, frame: frame, into: &outcome)
-        default:
-            reject(frame, .unknownShape, "payload is a \(payload.kind), not an event object or array", into: &outcome)
         }
     }
 
-    private func decodeEvent(_ event: JSONValue, stream: JSONValue?, element: Int?, frame: InboundFrame, into outcome: inout FrameOutcome) {
-        let place = element.map { "element \($0): " } ?? ""
-        guard event.kind == .object, let type = event["e"], type.kind == .string else {
-            reject(frame, .unknownShape, place + "not an object with a string 'e' (event type)", part: event, into: &outcome)
+    private static let typeKey = FieldTable.packed("e")
+    private static let eventTimeKey = FieldTable.packed("E")
+    private static let symbolKey = FieldTable.packed("s")
+
+    /// One event object (`position`: its place in an array payload) → a record or a rejection.
+    private func decodeEvent(_ event: Int, position: Int?, _ context: FrameContext, _ view: JSONTape.View, into outcome: inout FrameOutcome) {
+        let frame = context.frame
+        func reject(_ reason: RejectionReason, _ problem: String) {
+            let place = position.map { "element \($0): " } ?? ""
+            self.reject(frame, reason, place + problem, part: JSONValue(tape: context.tape, index: event), into: &outcome)
+        }
+        guard view.kind(event) == .object, let type = view.member(of: event, packedKey: Self.typeKey), view.kind(type) == .string else {
+            reject(.unknownShape, "not an object with a string 'e' (event type)")
             return
         }
-        guard let schema = EventSchema.known.first(where: { type.isString($0.eventType) }) else {
-            outcome.records.append(unknownEventRecord(event, type: type, stream: stream, inArray: element != nil, frame: frame))
+        guard let encoder = encoders.first(where: { view.stringEquals(type, quoted: $0.quotedType) }) else {
+            let value = JSONValue(tape: context.tape, index: event)
+            outcome.records.append(unknownEventRecord(value, type: JSONValue(tape: context.tape, index: type), stream: context.stream, frame: frame))
             return
         }
-        guard let eventTime = event["E"], eventTime.isInteger else {
-            reject(frame, .schema, place + "\(schema.eventType) without an integer 'E' (event time)", part: event, into: &outcome)
+        guard let eventTime = view.member(of: event, packedKey: Self.eventTimeKey), view.isInteger(eventTime) else {
+            reject(.schema, "\(encoder.schema.eventType) without an integer 'E' (event time)")
             return
         }
-        guard let symbol = event["s"], symbol.kind == .string else {
-            reject(frame, .schema, place + "\(schema.eventType) without a string 's' (symbol)", part: event, into: &outcome)
+        guard let symbolIndex = view.member(of: event, packedKey: Self.symbolKey), view.kind(symbolIndex) == .string else {
+            reject(.schema, "\(encoder.schema.eventType) without a string 's' (symbol)")
             return
         }
-        let streamName = stream?.string ?? inferredStream(schema, symbol: symbol, inArray: element != nil)
-        var line = JSONLineBuilder()
-        line.raw("type", type.rawBytes)
-        if let stream { line.raw("stream", stream.rawBytes) } else { line.string("stream", streamName) }
-        line.string("recvTime", UTCTime(microsecondsSinceEpoch: frame.receivedAtMicros).iso8601)
-        line.raw("eventTime", eventTime.rawBytes)
-        let members = event.members
-        for field in schema.fields {
-            if let member = members.first(where: { $0.key.isString(field.wire) }) {
-                line.raw(field.name, member.value.rawBytes)
-            }
-        }
-        if let nested = schema.nested, let list = event[nested.wire] {
-            line.raw(nested.name, renamedList(list, nested))
-        }
-        let known = Set(["e", "E"] + schema.fields.map(\.wire) + (schema.nested.map { [$0.wire] } ?? []))
-        writeExtra(members, known: known, into: &line)
-        let identity = eventTime.int64.map { EventIdentity(stream: streamName, symbol: symbol.string ?? "", eventTime: $0) }
-        outcome.records.append(Record(family: schema.family, receivedAtMicros: frame.receivedAtMicros, line: line.finishedLine(), identity: identity))
+        let symbol = view.string(symbolIndex)
+        let streamName = context.streamName ?? inferredStream(encoder.schema, symbol: symbol, inArray: position != nil)
+        let header = context.header ?? KnownEventEncoder.header(stream: JSONLineBuilder.escaped(streamName), recvTime: context.recvTime)
+        let line = encoder.line(event: event, type: type, eventTime: eventTime, header: header, in: view)
+        let identity = view.int64(eventTime).map { EventIdentity(stream: streamName, symbol: symbol, eventTime: $0) }
+        outcome.records.append(Record(family: encoder.schema.family, receivedAtMicros: frame.receivedAtMicros, line: line, identity: identity))
     }
 
-    private func unknownEventRecord(_ event: JSONValue, type: JSONValue, stream: JSONValue?, inArray: Bool, frame: InboundFrame) -> Record {
+    private func unknownEventRecord(_ event: JSONValue, type: JSONValue, stream: JSONValue?, frame: InboundFrame) -> Record {
         var line = JSONLineBuilder()
         line.raw("type", type.rawBytes)
         if let stream { line.raw("stream", stream.rawBytes) } else { line.string("stream", "unknown") }
@@ -103,53 +124,15 @@ public struct FrameDecoder: Sendable {
         return Record(family: .otherEvents, receivedAtMicros: frame.receivedAtMicros, line: line.finishedLine(), identity: identity)
     }
 
-    private func inferredStream(_ schema: EventSchema, symbol: JSONValue, inArray: Bool) -> String {
+    private func inferredStream(_ schema: EventSchema, symbol: String, inArray: Bool) -> String {
         switch schema.eventType {
         case EventSchema.assetIndexUpdate.eventType:
-            inArray ? "!assetIndex@arr" : (symbol.string ?? "").lowercased() + "@assetIndex"
+            inArray ? "!assetIndex@arr" : symbol.lowercased() + "@assetIndex"
         case EventSchema.contractInfo.eventType:
             "!contractInfo"
         default:
             "unknown"
         }
-    }
-
-    /// `bks: [{bs, bnf, ...}]` → `[{bracket, notionalFloor, ...}]`, values verbatim.
-    private func renamedList(_ list: JSONValue, _ nested: EventSchema.NestedList) -> [UInt8] {
-        guard list.kind == .array else { return Array(list.rawBytes) }
-        var bytes: [UInt8] = [UInt8(ascii: "[")]
-        for (position, element) in list.elements.enumerated() {
-            if position > 0 { bytes.append(UInt8(ascii: ",")) }
-            guard element.kind == .object else {
-                bytes.append(contentsOf: element.rawBytes)
-                continue
-            }
-            var object = JSONLineBuilder(capacity: 160)
-            let members = element.members
-            for field in nested.fields {
-                if let member = members.first(where: { $0.key.isString(field.wire) }) {
-                    object.raw(field.name, member.value.rawBytes)
-                }
-            }
-            writeExtra(members, known: Set(nested.fields.map(\.wire)), into: &object)
-            bytes.append(contentsOf: object.finishedObject())
-        }
-        bytes.append(UInt8(ascii: "]"))
-        return bytes
-    }
-
-    private func writeExtra(_ members: [(key: JSONValue, value: JSONValue)], known: Set<String>, into line: inout JSONLineBuilder) {
-        let unknown = members.filter { !known.contains($0.key.string ?? "") }
-        guard !unknown.isEmpty else { return }
-        var bytes: [UInt8] = [UInt8(ascii: "{")]
-        for (position, member) in unknown.enumerated() {
-            if position > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(contentsOf: member.key.rawBytes)
-            bytes.append(UInt8(ascii: ":"))
-            bytes.append(contentsOf: member.value.rawBytes)
-        }
-        bytes.append(UInt8(ascii: "}"))
-        line.raw("extra", bytes)
     }
 
     // MARK: - Replies

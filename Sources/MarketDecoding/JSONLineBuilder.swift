@@ -63,6 +63,13 @@ public struct JSONLineBuilder {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
+    /// `value` as a quoted JSON string.
+    public static func escaped(_ value: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        appendEscaped(value, to: &bytes)
+        return bytes
+    }
+
     /// Appends `value` as a quoted JSON string.
     public static func appendEscaped(_ value: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))

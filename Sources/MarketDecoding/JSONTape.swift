@@ -23,103 +23,41 @@ public struct JSONTape: Sendable {
     }
 
     public let bytes: [UInt8]
-    public private(set) var entries: [Entry] = []
+    public let entries: [Entry]
 
     /// Parses `bytes` as one JSON value surrounded by optional whitespace.
     public init(parsing bytes: [UInt8]) throws(JSONSyntaxError) {
         self.bytes = bytes
-        entries.reserveCapacity(64)
-        var parser = Parser(bytes: bytes)
-        parser.skipWhitespace()
-        try parseValue(&parser, depth: 0)
-        parser.skipWhitespace()
-        if parser.position != bytes.count {
-            throw JSONSyntaxError(offset: parser.position, problem: "unexpected bytes after the value")
+        var failure: JSONSyntaxError?
+        // Every value takes at least one byte and a separator, so (count + 1) / 2 entries suffice.
+        entries = bytes.withUnsafeBufferPointer { buffer in
+            [Entry](unsafeUninitializedCapacity: (buffer.count + 1) / 2 + 1) { entries, count in
+                var parser = Parser(bytes: buffer, entries: entries)
+                do throws(JSONSyntaxError) {
+                    parser.skipWhitespace()
+                    try parser.parseValue(depth: 0)
+                    parser.skipWhitespace()
+                    if parser.position != buffer.count {
+                        throw JSONSyntaxError(offset: parser.position, problem: "unexpected bytes after the value")
+                    }
+                } catch {
+                    failure = error
+                }
+                count = parser.count
+            }
         }
+        if let failure { throw failure }
     }
 
     /// The document's top-level value.
     public var root: JSONValue { JSONValue(tape: self, index: 0) }
 
-    private static let maximumDepth = 512
-
-    private mutating func parseValue(_ parser: inout Parser, depth: Int) throws(JSONSyntaxError) {
-        guard depth < Self.maximumDepth else {
-            throw JSONSyntaxError(offset: parser.position, problem: "nesting deeper than \(Self.maximumDepth)")
+    /// Runs `body` with a pointer view of the tape: index-based access without reference counting,
+    /// for the decoder's per-event loop. The view must not escape `body`.
+    func withView<Result>(_ body: (View) -> Result) -> Result {
+        bytes.withUnsafeBufferPointer { bytes in
+            entries.withUnsafeBufferPointer { entries in body(View(bytes: bytes, entries: entries)) }
         }
-        guard let byte = parser.peek() else {
-            throw JSONSyntaxError(offset: parser.position, problem: "unexpected end of input")
-        }
-        let start = Int32(parser.position)
-        switch byte {
-        case UInt8(ascii: "{"):
-            let index = append(.object, start: start)
-            parser.position += 1
-            parser.skipWhitespace()
-            if parser.peek() == UInt8(ascii: "}") {
-                parser.position += 1
-            } else {
-                while true {
-                    parser.skipWhitespace()
-                    guard parser.peek() == UInt8(ascii: "\"") else {
-                        throw JSONSyntaxError(offset: parser.position, problem: "expected a string key")
-                    }
-                    try parseValue(&parser, depth: depth + 1)
-                    parser.skipWhitespace()
-                    guard parser.peek() == UInt8(ascii: ":") else {
-                        throw JSONSyntaxError(offset: parser.position, problem: "expected ':' after a key")
-                    }
-                    parser.position += 1
-                    parser.skipWhitespace()
-                    try parseValue(&parser, depth: depth + 1)
-                    parser.skipWhitespace()
-                    if try parser.endOfContainer(closing: UInt8(ascii: "}")) { break }
-                }
-            }
-            finish(index, end: parser.position)
-        case UInt8(ascii: "["):
-            let index = append(.array, start: start)
-            parser.position += 1
-            parser.skipWhitespace()
-            if parser.peek() == UInt8(ascii: "]") {
-                parser.position += 1
-            } else {
-                while true {
-                    parser.skipWhitespace()
-                    try parseValue(&parser, depth: depth + 1)
-                    parser.skipWhitespace()
-                    if try parser.endOfContainer(closing: UInt8(ascii: "]")) { break }
-                }
-            }
-            finish(index, end: parser.position)
-        case UInt8(ascii: "\""):
-            let escaped = try parser.scanString()
-            let index = append(.string, start: start)
-            entries[index].hasEscapes = escaped
-            finish(index, end: parser.position)
-        case UInt8(ascii: "t"):
-            try parser.expectLiteral("true")
-            finish(append(.true, start: start), end: parser.position)
-        case UInt8(ascii: "f"):
-            try parser.expectLiteral("false")
-            finish(append(.false, start: start), end: parser.position)
-        case UInt8(ascii: "n"):
-            try parser.expectLiteral("null")
-            finish(append(.null, start: start), end: parser.position)
-        default:
-            try parser.scanNumber()
-            finish(append(.number, start: start), end: parser.position)
-        }
-    }
-
-    private mutating func append(_ kind: Kind, start: Int32) -> Int {
-        entries.append(Entry(kind: kind, start: start, end: start, next: 0, hasEscapes: false))
-        return entries.count - 1
-    }
-
-    private mutating func finish(_ index: Int, end: Int) {
-        entries[index].end = Int32(end)
-        entries[index].next = Int32(entries.count)
     }
 }
 
@@ -130,12 +68,107 @@ public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(problem) at byte \(offset)" }
 }
 
+/// A validating recursive-descent parser that appends one `Entry` per value, in document order.
 private struct Parser {
-    let bytes: [UInt8]
+    static let maximumDepth = 512
+
+    let bytes: UnsafeBufferPointer<UInt8>
     var position = 0
+    /// Room for every entry the input can hold; the first `count` are written.
+    let entries: UnsafeMutableBufferPointer<JSONTape.Entry>
+    var count = 0
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: UnsafeBufferPointer<UInt8>, entries: UnsafeMutableBufferPointer<JSONTape.Entry>) {
+        self.bytes = bytes
+        self.entries = entries
+    }
 
+    mutating func parseValue(depth: Int) throws(JSONSyntaxError) {
+        guard depth < Self.maximumDepth else {
+            throw JSONSyntaxError(offset: position, problem: "nesting deeper than \(Self.maximumDepth)")
+        }
+        guard let byte = peek() else {
+            throw JSONSyntaxError(offset: position, problem: "unexpected end of input")
+        }
+        let start = Int32(position)
+        switch byte {
+        case UInt8(ascii: "{"):
+            let index = append(.object, start: start)
+            position += 1
+            skipWhitespace()
+            if peek() == UInt8(ascii: "}") {
+                position += 1
+            } else {
+                while true {
+                    skipWhitespace()
+                    guard peek() == UInt8(ascii: "\"") else {
+                        throw JSONSyntaxError(offset: position, problem: "expected a string key")
+                    }
+                    try parseValue(depth: depth + 1)
+                    skipWhitespace()
+                    guard peek() == UInt8(ascii: ":") else {
+                        throw JSONSyntaxError(offset: position, problem: "expected ':' after a key")
+                    }
+                    position += 1
+                    skipWhitespace()
+                    try parseValue(depth: depth + 1)
+                    skipWhitespace()
+                    if try endOfContainer(closing: UInt8(ascii: "}")) { break }
+                }
+            }
+            finish(index)
+        case UInt8(ascii: "["):
+            let index = append(.array, start: start)
+            position += 1
+            skipWhitespace()
+            if peek() == UInt8(ascii: "]") {
+                position += 1
+            } else {
+                while true {
+                    skipWhitespace()
+                    try parseValue(depth: depth + 1)
+                    skipWhitespace()
+                    if try endOfContainer(closing: UInt8(ascii: "]")) { break }
+                }
+            }
+            finish(index)
+        case UInt8(ascii: "\""):
+            let escaped = try scanString()
+            let index = append(.string, start: start)
+            entries[index].hasEscapes = escaped
+            finish(index)
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            let index = append(.true, start: start)
+            finish(index)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            let index = append(.false, start: start)
+            finish(index)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            let index = append(.null, start: start)
+            finish(index)
+        default:
+            try scanNumber()
+            let index = append(.number, start: start)
+            finish(index)
+        }
+    }
+
+    private mutating func append(_ kind: JSONTape.Kind, start: Int32) -> Int {
+        entries.initializeElement(at: count, to: JSONTape.Entry(kind: kind, start: start, end: start, next: 0, hasEscapes: false))
+        count += 1
+        return count - 1
+    }
+
+    /// Closes the value at `index`: it ends here, and its subtree ends with the last entry appended.
+    private func finish(_ index: Int) {
+        entries[index].end = Int32(position)
+        entries[index].next = Int32(count)
+    }
+
+    @inline(__always)
     func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
 
     mutating func skipWhitespace() {
@@ -148,7 +181,7 @@ private struct Parser {
     }
 
     /// After a member or element: consumes ',' (returns false) or the closing bracket (returns true).
-    mutating func endOfContainer(closing: UInt8) throws(JSONSyntaxError) -> Bool {
+    private mutating func endOfContainer(closing: UInt8) throws(JSONSyntaxError) -> Bool {
         guard let byte = peek() else { throw JSONSyntaxError(offset: position, problem: "unterminated container") }
         position += 1
         if byte == UInt8(ascii: ",") { return false }
@@ -156,7 +189,7 @@ private struct Parser {
         throw JSONSyntaxError(offset: position - 1, problem: "expected ',' or '\(Character(Unicode.Scalar(closing)))'")
     }
 
-    mutating func expectLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
+    private mutating func expectLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
         let count = literal.utf8CodeUnitCount
         guard position + count <= bytes.count else {
             throw JSONSyntaxError(offset: position, problem: "truncated literal")
@@ -169,7 +202,7 @@ private struct Parser {
     }
 
     /// Scans a string starting at its opening quote; returns whether it contains escapes.
-    mutating func scanString() throws(JSONSyntaxError) -> Bool {
+    private mutating func scanString() throws(JSONSyntaxError) -> Bool {
         let start = position
         position += 1
         var escaped = false
@@ -205,7 +238,7 @@ private struct Parser {
         throw JSONSyntaxError(offset: start, problem: "unterminated string")
     }
 
-    mutating func scanNumber() throws(JSONSyntaxError) {
+    private mutating func scanNumber() throws(JSONSyntaxError) {
         let start = position
         if peek() == UInt8(ascii: "-") { position += 1 }
         guard let first = peek(), first.isDigit else {

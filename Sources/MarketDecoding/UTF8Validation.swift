@@ -5,8 +5,15 @@ public enum UTF8Validation {
     }
 
     public static func isValid(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = buffer.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
         var index = 0
         while index < buffer.count {
+            // ASCII eight bytes at a time.
+            if index + 8 <= buffer.count, raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                index += 8
+                continue
+            }
             if buffer[index] < 0x80 {
                 index += 1
                 continue

@@ -73,6 +73,19 @@ import Testing
         #expect(text.contains(#""brackets":[{"bracket":1,"extra":{"new":"v"}}]"#))
     }
 
+    @Test func keysMatchByTheirDecodedTextAndTheFirstOfARepeatedKeyWins() {
+        let outcome = decode(#"{"stream":"!contractInfo","data":{"e":"contractInfo","E":7,"\u0073":"X","cs":"A","cs":"B","q":1,"bks":[{"new":1},2,{"b\u0073":3,"bs":4}],"bks":[]}}"#)
+        #expect(outcome.rejections.isEmpty)
+        #expect(outcome.records.map(line) == [#"{"type":"contractInfo","stream":"!contractInfo","recvTime":"2026-11-21T13:38:20.123456Z","eventTime":7,"symbol":"X","status":"A","brackets":[{"extra":{"new":1}},2,{"bracket":3}],"extra":{"q":1}}"# + "\n"])
+        #expect(outcome.records.first?.identity == EventIdentity(stream: "!contractInfo", symbol: "X", eventTime: 7))
+
+        let notAList = decode(#"{"e":"contractInfo","E":-9223372036854775808,"s":"Y","bks":{"bs":1}}"#)
+        #expect(notAList.records.map(line) == [#"{"type":"contractInfo","stream":"!contractInfo","recvTime":"2026-11-21T13:38:20.123456Z","eventTime":-9223372036854775808,"symbol":"Y","brackets":{"bs":1}}"# + "\n"])
+        #expect(notAList.records.first?.identity?.eventTime == Int64.min)
+        let tooLarge = decode(#"{"e":"contractInfo","E":9223372036854775808,"s":"Y"}"#)
+        #expect(tooLarge.records.count == 1 && tooLarge.records.first?.identity == nil)
+    }
+
     @Test func longDecimalsAndHugeIntegersPassThroughVerbatim() {
         let longDecimal = "0.123456789012345678901234567890123456789"
         let hugeTime = "123456789012345678901234567890"

@@ -42,6 +42,14 @@ import Testing
         #expect(!UTF8Validation.isValid([0xED, 0xA0, 0x80]))       // surrogate
         #expect(!UTF8Validation.isValid([0xF4, 0x90, 0x80, 0x80])) // above U+10FFFF
         #expect(!UTF8Validation.isValid([0xE2, 0x82]))             // truncated
+        // Long ASCII runs are checked eight bytes at a time: a bad byte at any offset is still found.
+        let run = Array("0123456789abcdefghij".utf8)
+        for offset in 0...run.count {
+            #expect(UTF8Validation.isValid(Array(run[..<offset]) + Array("é🚀".utf8) + run))
+            #expect(!UTF8Validation.isValid(Array(run[..<offset]) + [0xC3, 0x28] + run))
+            #expect(!UTF8Validation.isValid(Array(run[..<offset]) + [0xFF] + run))
+            #expect(!UTF8Validation.isValid(run + Array(run[..<offset]) + [0xE2, 0x82]))
+        }
     }
 
     @Test func tapeRejectsWhatJSONForbids() {

@@ -1,0 +1,106 @@
+extension JSONTape {
+    /// Index-based access to a tape's values through pointers, without reference counting: the
+    /// decoder's per-event loop. Valid only inside `JSONTape.withView`.
+    struct View {
+        let bytes: UnsafeBufferPointer<UInt8>
+        let entries: UnsafeBufferPointer<Entry>
+
+        @inline(__always)
+        func kind(_ index: Int) -> Kind { entries[index].kind }
+
+        /// The value's bytes exactly as received.
+        @inline(__always)
+        func raw(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: bytes[Int(entries[index].start)..<Int(entries[index].end)])
+        }
+
+        /// The index one past the value's subtree: its next sibling, or the end of its container.
+        @inline(__always)
+        func next(_ index: Int) -> Int { Int(entries[index].next) }
+
+        /// Calls `body(key, value)` for each member of the object at `index`, in order received.
+        @inline(__always)
+        func forEachMember(of index: Int, _ body: (_ key: Int, _ value: Int) -> Void) {
+            var key = index + 1
+            let end = next(index)
+            while key < end {
+                body(key, key + 1)
+                key = next(key + 1)
+            }
+        }
+
+        /// The value of the first member whose key packs to `packedKey` (see `packedKey`).
+        func member(of index: Int, packedKey: UInt64) -> Int? {
+            var key = index + 1
+            let end = next(index)
+            while key < end {
+                if self.packedKey(key) == packedKey { return key + 1 }
+                key = next(key + 1)
+            }
+            return nil
+        }
+
+        /// A key of at most 7 bytes (after its escapes are resolved) packed into an integer with
+        /// its length, so that two keys are equal exactly when their packed forms are; nil for a
+        /// longer key or a value that is not a string.
+        @inline(__always)
+        func packedKey(_ index: Int) -> UInt64? {
+            let entry = entries[index]
+            guard entry.kind == .string else { return nil }
+            let inner = UnsafeBufferPointer(rebasing: bytes[Int(entry.start + 1)..<Int(entry.end - 1)])
+            if !entry.hasEscapes { return Self.pack(inner) }
+            return Self.pack(JSONStringUnescaper.unescape(ArraySlice(inner)).utf8)
+        }
+
+        @inline(__always)
+        static func pack<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> UInt64? {
+            guard bytes.count <= 7 else { return nil }
+            var packed = UInt64(bytes.count) << 56
+            var shift: UInt64 = 0
+            for byte in bytes {
+                packed |= UInt64(byte) << shift
+                shift += 8
+            }
+            return packed
+        }
+
+        /// Whether the string at `index` decodes to the same text as `quoted` (plain ASCII in quotes).
+        func stringEquals(_ index: Int, quoted: [UInt8]) -> Bool {
+            let entry = entries[index]
+            guard entry.kind == .string else { return false }
+            let raw = self.raw(index)
+            if !entry.hasEscapes { return raw.count == quoted.count && raw.elementsEqual(quoted) }
+            let text = JSONStringUnescaper.unescape(ArraySlice(raw.dropFirst().dropLast()))
+            return text.utf8.elementsEqual(quoted.dropFirst().dropLast())
+        }
+
+        /// A string's decoded text.
+        func string(_ index: Int) -> String {
+            let entry = entries[index]
+            let inner = UnsafeBufferPointer(rebasing: bytes[Int(entry.start + 1)..<Int(entry.end - 1)])
+            return entry.hasEscapes ? JSONStringUnescaper.unescape(ArraySlice(inner)) : String(decoding: inner, as: UTF8.self)
+        }
+
+        /// Whether the value is a number written as an integer (optional '-' then digits only).
+        func isInteger(_ index: Int) -> Bool {
+            entries[index].kind == .number && raw(index).allSatisfy { $0.isDigit || $0 == UInt8(ascii: "-") }
+        }
+
+        /// The value of a number written as an integer that fits in Int64; nil otherwise.
+        func int64(_ index: Int) -> Int64? {
+            guard isInteger(index) else { return nil }
+            let raw = self.raw(index)
+            let negative = raw.first == UInt8(ascii: "-")
+            var value: Int64 = 0
+            // Accumulated towards the sign so that Int64.min parses too.
+            for digit in raw.dropFirst(negative ? 1 : 0) {
+                let step = Int64(digit - UInt8(ascii: "0"))
+                let (times10, overflowed) = value.multipliedReportingOverflow(by: 10)
+                let (sum, overflowedAgain) = negative ? times10.subtractingReportingOverflow(step) : times10.addingReportingOverflow(step)
+                guard !overflowed, !overflowedAgain else { return nil }
+                value = sum
+            }
+            return value
+        }
+    }
+}
