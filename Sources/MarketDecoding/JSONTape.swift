@@ -207,6 +207,15 @@ private struct Parser {
         position += 1
         var escaped = false
         while position < bytes.count {
+            // Plain text eight bytes at a time, up to the first quote, backslash or control byte.
+            if position + 8 <= bytes.count {
+                let special = Self.specialBytes(UnsafeRawPointer(bytes.baseAddress! + position).loadUnaligned(as: UInt64.self))
+                if special == 0 {
+                    position += 8
+                    continue
+                }
+                position += special.trailingZeroBitCount >> 3
+            }
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 position += 1
@@ -236,6 +245,17 @@ private struct Parser {
             position += 1
         }
         throw JSONSyntaxError(offset: start, problem: "unterminated string")
+    }
+
+    /// The high bit set in each byte of `word` that is '"', '\\' or below 0x20 — exact for the
+    /// lowest such byte, which is all the caller uses (a borrow may flag bytes above it).
+    @inline(__always)
+    private static func specialBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        func zeroBytes(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
+        let quote = zeroBytes(word ^ (ones &* 0x22)), backslash = zeroBytes(word ^ (ones &* 0x5C))
+        let control = (word &- ones &* 0x20) & ~word & highs
+        return quote | backslash | control
     }
 
     private mutating func scanNumber() throws(JSONSyntaxError) {

@@ -99,6 +99,9 @@ public final class RecordStore {
 
     // MARK: - Writing
 
+    /// Lines are gathered into writes of about this size: few system calls, little extra memory.
+    static let writeChunkBytes = 1 << 20
+
     private func flush(nowMicros: Int64) {
         if let failure, nowMicros < failure.retryAt { return }
         guard writeDropGaps(nowMicros: nowMicros) else { return }
@@ -125,7 +128,7 @@ public final class RecordStore {
                 batch.append(contentsOf: record.line)
                 lineEnds.append(batch.count)
                 index += 1
-                if batch.count >= room { break }
+                if batch.count >= min(room, Self.writeChunkBytes) { break }
             }
             let result = target.write(batch, lines: lineEnds.count)
             let whole = lineEnds.prefix { $0 <= result.written }.count

@@ -6,12 +6,15 @@ import Synchronization
 /// it the way `time -v` does: wall-clock seconds, CPU seconds (from `wait4`) and peak resident
 /// memory — the program's own `VmHWM`, sampled every 20 ms, because `ru_maxrss` of a child
 /// started by `posix_spawn` starts from the parent's peak (the child shares its memory until exec).
+/// Also the peak of `RssAnon`: the resident memory that is the program's own (heap, stacks),
+/// without the mapped pages of shared libraries that `VmHWM` counts too.
 struct ChildProcess {
     struct Measurement {
         let status: Int32
         let wallSeconds: Double
         let cpuSeconds: Double
         let peakRSSBytes: Int
+        let peakAnonymousBytes: Int
     }
 
     /// A started program, measured when it ends.
@@ -36,14 +39,26 @@ struct ChildProcess {
             let wall = monotonicSeconds() - startedAt
             let cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime)
             let exit = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-            return Measurement(status: exit, wallSeconds: wall, cpuSeconds: cpu, peakRSSBytes: peak.stop() ?? Int(usage.ru_maxrss) * 1024)
+            let peaks = peak.stop()
+            return Measurement(status: exit, wallSeconds: wall, cpuSeconds: cpu, peakRSSBytes: peaks.rss ?? Int(usage.ru_maxrss) * 1024,
+                               peakAnonymousBytes: peaks.anonymous ?? 0)
+        }
+
+        /// CPU seconds (user + system) the program has used so far, from `/proc/<pid>/stat`.
+        func cpuSecondsSoFar() -> Double? {
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let afterName = text.lastIndex(of: ")") else { return nil }
+            // Fields after the command name start at field 3 (state); utime and stime are 14 and 15.
+            let fields = text[text.index(after: afterName)...].split(separator: " ")
+            guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+            return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
         }
     }
 
-    /// Samples a process's `VmHWM` (peak resident set) until stopped; keeps the largest.
+    /// Samples a process's `VmHWM` (peak resident set) and `RssAnon` until stopped; keeps the largest.
     private final class PeakMemory: Sendable {
         private let pid: pid_t
-        private let state = Mutex<(bytes: Int?, running: Bool)>((nil, true))
+        private let state = Mutex<(rss: Int?, anonymous: Int?, running: Bool)>((nil, nil, true))
 
         init(pid: pid_t) {
             self.pid = pid
@@ -56,16 +71,23 @@ struct ChildProcess {
         }
 
         func sample() {
-            guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                  let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-                  let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return }
-            state.withLock { $0.bytes = max($0.bytes ?? 0, kilobytes * 1024) }
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return }
+            func bytes(_ field: String) -> Int? {
+                guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
+                      let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+                return kilobytes * 1024
+            }
+            let rss = bytes("VmHWM:"), anonymous = bytes("RssAnon:")
+            state.withLock { state in
+                if let rss { state.rss = max(state.rss ?? 0, rss) }
+                if let anonymous { state.anonymous = max(state.anonymous ?? 0, anonymous) }
+            }
         }
 
-        func stop() -> Int? {
+        func stop() -> (rss: Int?, anonymous: Int?) {
             state.withLock { state in
                 state.running = false
-                return state.bytes
+                return (state.rss, state.anonymous)
             }
         }
     }
@@ -100,7 +122,7 @@ struct ChildProcess {
     /// Runs `arguments` to completion.
     static func run(_ arguments: [String], stdout: String = "/dev/null", stderr: String = "/dev/null") -> Measurement {
         start(arguments, stdout: stdout, stderr: stderr)?.finish()
-            ?? Measurement(status: 127, wallSeconds: 0, cpuSeconds: 0, peakRSSBytes: 0)
+            ?? Measurement(status: 127, wallSeconds: 0, cpuSeconds: 0, peakRSSBytes: 0, peakAnonymousBytes: 0)
     }
 
     static func monotonicSeconds() -> Double {

@@ -25,6 +25,7 @@ struct RunCommand: AsyncParsableCommand {
     var config: String?
 
     func run() async throws {
+        MallocArenas.limit()
         let configuration = try loadConfiguration(config)
         let level = LogLevelControl(Logger.Level(rawValue: configuration.logLevel) ?? .info)
         LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: level) }

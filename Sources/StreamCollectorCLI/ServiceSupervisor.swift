@@ -25,7 +25,7 @@ actor ServiceSupervisor {
 
     /// Checks the collector until cancelled.
     func run() async {
-        let tick = min(Duration.seconds(1), (notifier.watchdogInterval ?? .seconds(2)) / 4)
+        let tick = notifier.watchdogInterval.map { min(.seconds(1), $0 / 4) } ?? .seconds(1)
         while !Task.isCancelled {
             check(nowMicros: WallClock.nowMicroseconds())
             try? await Task.sleep(for: tick)

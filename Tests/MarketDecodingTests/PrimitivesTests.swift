@@ -52,6 +52,21 @@ import Testing
         }
     }
 
+    @Test func stringsEndWhereTheirQuoteIsAtEveryOffset() throws {
+        // Strings are scanned eight bytes at a time: the quote, an escape or a control byte must be
+        // found wherever it falls in the word.
+        for count in 0..<24 {
+            let plain = String(repeating: "a", count: count), accented = String(repeating: "é", count: count)
+            let escaped = try JSONTape(parsing: Array(#"["\#(plain)\"\#(plain)",1]"#.utf8))
+            #expect(escaped.entries.count == 3 && escaped.entries[1].hasEscapes && escaped.entries[2].kind == .number)
+            #expect(escaped.root.elements.first?.string == plain + "\"" + plain)
+            let wide = try JSONTape(parsing: Array(#"{"\#(accented)":"\#(plain)"}"#.utf8))
+            #expect(wide.root[accented]?.string == plain)
+            #expect(throws: JSONSyntaxError.self) { try JSONTape(parsing: Array("\"\(plain)\u{01}\(plain)\"".utf8)) }
+            #expect(throws: JSONSyntaxError.self) { try JSONTape(parsing: Array("\"\(plain)".utf8)) }
+        }
+    }
+
     @Test func tapeRejectsWhatJSONForbids() {
         for bad in ["", "{", "[1,]", "{\"a\"}", "01", "1.", "-", "\"\\x\"", "tru", "[1 2]", "\"a\u{01}\""] {
             #expect(throws: JSONSyntaxError.self) { try JSONTape(parsing: Array(bad.utf8)) }

@@ -32,4 +32,7 @@ long sc_gunzip_read(void *reader, void *buffer, unsigned length);
 
 void sc_gunzip_close(void *reader);
 
+/* Caps glibc's malloc arenas at `count` (mallopt M_ARENA_MAX). Returns 0, or EINVAL. */
+int sc_limit_malloc_arenas(int count);
+
 #endif

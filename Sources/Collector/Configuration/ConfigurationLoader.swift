@@ -45,7 +45,7 @@ public enum ConfigurationLoader {
         ("connect_timeout_seconds", .scalar("10")),
         ("validity.ping_after_seconds", .scalar("30")),
         ("validity.hangup_after_seconds", .scalar("40")),
-        ("inflight_bytes", .scalar("16777216")),
+        ("inflight_bytes", .scalar("2097152")),
         ("log_level", .scalar("info")),
     ]
 

@@ -112,7 +112,7 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         queue.async { [self] in
             let timer = DispatchSource.makeTimerSource(queue: queue)
             let interval = DispatchTimeInterval.milliseconds(settings.tickMilliseconds)
-            timer.schedule(deadline: .now() + interval, repeating: interval)
+            timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(settings.tickMilliseconds / 10))
             timer.setEventHandler { [unowned self] in tick() }
             timer.resume()
             self.timer = timer

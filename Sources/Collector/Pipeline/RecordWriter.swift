@@ -38,7 +38,7 @@ final class RecordWriter: @unchecked Sendable {
             RecordWriter.log(event, logger: logger, stats: stats)
         }
         let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now() + .milliseconds(200), repeating: .milliseconds(200))
+        Self.schedule(timer, for: configuration)
         timer.setEventHandler { [unowned self] in
             guard !closed else { return }
             store.tick()
@@ -49,22 +49,28 @@ final class RecordWriter: @unchecked Sendable {
         scheduleMaintenance()
     }
 
-    /// A pass every `compress_after_seconds / 4` (between 1 and 30 s); every 60 s for retention alone.
+    /// The store's housekeeping (`RecordStore.tick`: retries, rotation by age, fsync) runs at the
+    /// fsync interval, between 50 ms and once a second, so an idle collector wakes rarely.
+    private static func schedule(_ timer: DispatchSourceTimer, for configuration: StorageConfiguration) {
+        let milliseconds = min(1000, max(50, configuration.fsyncIntervalMilliseconds == 0 ? 1000 : configuration.fsyncIntervalMilliseconds))
+        timer.schedule(deadline: .now() + .milliseconds(milliseconds), repeating: .milliseconds(milliseconds),
+                       leeway: .milliseconds(milliseconds / 10))
+    }
+
+    /// A pass one second after start (and after a reload), then every `compress_after_seconds / 4`
+    /// (between 1 and 30 s), or every 60 s for retention alone.
     private func scheduleMaintenance() {
         let timer = DispatchSource.makeTimerSource(queue: maintenanceQueue)
-        var nextMicros = Int64(0)
-        timer.schedule(deadline: .now() + .seconds(1), repeating: .seconds(1))
+        timer.schedule(deadline: .now() + .seconds(1))
         timer.setEventHandler { [unowned self] in
-            let now = WallClock.nowMicroseconds()
-            guard now >= nextMicros else { return }
             let (configuration, openPaths) = shared.withLock { ($0.configuration, $0.openPaths) }
             let interval = configuration.compressAfterSeconds.map { min(30, max(1, $0 / 4)) } ?? 60
-            nextMicros = now + Int64(interval) * 1_000_000
+            maintenanceTimer?.schedule(deadline: .now() + .seconds(interval), leeway: .milliseconds(interval * 100))
             guard configuration.compressAfterSeconds != nil || configuration.retainDays != nil || configuration.retainBytes != nil else { return }
-            maintenance.run(configuration: configuration, openPaths: openPaths, nowMicros: now)
+            maintenance.run(configuration: configuration, openPaths: openPaths, nowMicros: WallClock.nowMicroseconds())
         }
-        timer.resume()
         maintenanceTimer = timer
+        timer.resume()
     }
 
     /// Appends `records` in order; `release` runs on the writer queue once they are with the store.
@@ -89,7 +95,9 @@ final class RecordWriter: @unchecked Sendable {
             store.closeFiles()
             publish()
             shared.withLock { $0.configuration = configuration }
+            if let timer { Self.schedule(timer, for: configuration) }
         }
+        maintenanceTimer?.schedule(deadline: .now() + .seconds(1))
     }
 
     private func publish() {
