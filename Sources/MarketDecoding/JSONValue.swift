@@ -15,22 +15,14 @@ public struct JSONValue: Sendable {
     /// A string's decoded value (escapes resolved); nil for other kinds.
     public var string: String? {
         guard kind == .string else { return nil }
-        let inner = tape.bytes[Int(entry.start + 1)..<Int(entry.end - 1)]
-        if !entry.hasEscapes { return String(decoding: inner, as: UTF8.self) }
-        return JSONStringUnescaper.unescape(inner)
+        return tape.withView { $0.string(index) }
     }
 
     /// Whether this is a number written as an integer (optional '-' then digits only).
-    public var isInteger: Bool {
-        guard kind == .number else { return false }
-        return rawBytes.allSatisfy { $0.isDigit || $0 == UInt8(ascii: "-") }
-    }
+    public var isInteger: Bool { tape.withView { $0.isInteger(index) } }
 
     /// An integer number's value, when it fits in Int64.
-    public var int64: Int64? {
-        guard isInteger else { return nil }
-        return Int64(String(decoding: rawBytes, as: UTF8.self))
-    }
+    public var int64: Int64? { tape.withView { $0.int64(index) } }
 
     /// Elements of an array, in order.
     public var elements: [JSONValue] {
