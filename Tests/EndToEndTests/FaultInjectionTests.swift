@@ -63,6 +63,30 @@ import Testing
         }
     }
 
+    /// The shard checks liveness once a second; a connection that went live and died between
+    /// two checks covered its events all the same, so its outage is marked like any other.
+    @Test func aConnectionLostRightAfterItsFirstEventStillLeavesAGap() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let daemon = try DaemonProcess(configuration: Self.configuration(port: server.port))
+        let first = try await server.subscriber(to: Self.streams)
+        let early = Int64(Date().timeIntervalSince1970 * 1000)
+        first.send(text: #"{"stream":"!assetIndex@arr","data":[\#(Wire.assetIndex(SequencedFeed.symbol, eventTime: early, tick: 1))]}"#)
+        let files = DataFiles(directory: daemon.dataDirectory)
+        try await eventually("the first event on disk") {
+            (try? files.lines("asset-index", skippingTornTails: true).contains { $0.contains(#""eventTime":\#(early)"#) }) == true
+        }
+        first.abort()
+        _ = try await server.subscriber(to: Self.streams, otherThan: first)
+        let feed = SequencedFeed(hub: server.hub)
+        try await eventually("the feed to reach the daemon") { feed.count > 5 }
+        let (_, result) = try await finishRun(feed, daemon)
+        #expect(result.written[early] == 1, "\(result)")
+        #expect(result.gaps.count == 1, "the outage after the first connection is marked: \(result)\n\(daemon.log)")
+        #expect(result.gaps.allSatisfy { $0.reason == "connection-lost" && $0.fromMs >= early }, "\(result)")
+        #expect(result.duplicated.isEmpty && result.lostUnmarked.isEmpty, "\(result)")
+    }
+
     @Test func refusedStalledAndRejectedAttemptsAreRetriedAndTheOutageMarked() async throws {
         let script = Mutex<[Admission]>([])
         let server = try await TestServer.start(admit: {

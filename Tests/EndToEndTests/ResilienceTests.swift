@@ -59,13 +59,14 @@ import Testing
         defer { Task { await server.stop() } }
         let daemon = try DaemonProcess(configuration: configuration(endpoint: "ws://127.0.0.1:\(server.port)/market"))
         let files = DataFiles(directory: daemon.dataDirectory)
+        let events = { try files.lines("asset-index").filter { !$0.contains(#""type":"collector.gap""#) } }
         var sent: [String] = []
         for (round, drop) in [(0, "1001"), (1, "abort"), (2, "none")] {
             let connection = try await server.subscriber(to: Self.streams)
             let payload = "[" + Wire.assetIndex("ADAUSD", eventTime: 1_795_268_300_000 + Int64(round) * 1000, tick: round) + "]"
             server.hub.publish(stream: "!assetIndex@arr", payload: payload)
             sent += Wire.expectedLines(stream: "!assetIndex@arr", payload: payload)
-            try await eventually("round \(round) on disk") { (try? files.lines("asset-index").count) == sent.count }
+            try await eventually("round \(round) on disk") { (try? events().count) == sent.count }
             switch drop {
             case "1001": connection.close(code: 1001, reason: "going away")
             case "abort": connection.abort()
@@ -76,11 +77,13 @@ import Testing
                 try await eventually("the old connection to go") { server.hub.connections.isEmpty }
             }
         }
-        #expect(try files.lines("asset-index").map(Wire.withoutReceiveTime) == sent)
+        #expect(try events().map(Wire.withoutReceiveTime) == sent)
         #expect(daemon.log.contains("closed by the server with 1001 \"going away\""))
         #expect(daemon.log.contains("connection lost without a close frame"))
         let stopped = try await daemon.terminate()
         #expect(stopped.status == 0)
+        let gaps = try files.objects("asset-index").filter { $0["type"] as? String == "collector.gap" }
+        #expect(gaps.map { $0["reason"] as? String } == ["connection-lost", "connection-lost"], "each drop is an outage")
     }
 
     @Test func anUnresolvableHostIsRetriedWithoutStoppingTheDaemon() async throws {

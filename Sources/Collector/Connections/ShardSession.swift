@@ -26,9 +26,11 @@ struct ShardSession {
         /// Receive time of the latest data record (0: none yet).
         var lastDataMicros: Int64 { last.load(ordering: .relaxed) }
 
-        func noteData(atMicros micros: Int64) {
-            if first.load(ordering: .relaxed) == 0 { first.store(micros, ordering: .relaxed) }
+        /// Records a data record's receive time; returns true for the session's first.
+        @discardableResult
+        func noteData(atMicros micros: Int64) -> Bool {
             last.store(micros, ordering: .relaxed)
+            return first.compareExchange(expected: 0, desired: micros, ordering: .relaxed).exchanged
         }
     }
 
@@ -48,6 +50,16 @@ struct ShardSession {
         self.id = id
         self.role = role
         self.attemptedAtMicros = attemptedAtMicros
+    }
+
+    /// Marks the session live if it has just become so: every request answered and, when the
+    /// shard's streams tick, data seen. The shard calls it when either happens, on every tick, and
+    /// once more when the session ends.
+    mutating func updateLiveness(ticking: Bool) {
+        guard liveSinceMicros == nil, let answered = answeredAllAtMicros else { return }
+        let firstData = activity.firstDataMicros
+        if ticking && firstData == 0 { return }
+        liveSinceMicros = max(answered, firstData)
     }
 
     /// The last moment this session is known to have seen everything: its latest data, or `now`

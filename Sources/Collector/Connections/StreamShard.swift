@@ -39,7 +39,7 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         /// How long a connection must be live before it counts as good (backoff reset).
         var healthyAfterSeconds = 5
         /// How often liveness, renewal and the watchdog are checked.
-        var tickMilliseconds = 250
+        var tickMilliseconds = 1000
     }
 
     /// Since when the shard's streams have been uncovered, and why.
@@ -129,7 +129,12 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
             timer?.cancel()
             timer = nil
             if let outage {
-                recordGap(outage, untilMicros: WallClock.nowMicroseconds(), stillOpen: true)
+                if let id = primary { sessions[id]?.updateLiveness(ticking: ticking) }
+                if let liveSince = primary.flatMap({ sessions[$0]?.liveSinceMicros }) {
+                    recordGap(outage, untilMicros: liveSince, stillOpen: false)
+                } else {
+                    recordGap(outage, untilMicros: WallClock.nowMicroseconds(), stillOpen: true)
+                }
                 self.outage = nil
             }
             if closingConnections {
@@ -204,7 +209,10 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
                         guard let self else { return }
                         queue.async { self.handle(reply, on: id) }
                     },
-                    onData: { micros in activity.noteData(atMicros: micros) })
+                    onData: { [weak self] micros in
+                        guard activity.noteData(atMicros: micros), let self else { return }
+                        queue.async { self.progressed(id) }
+                    })
             }
             if role == .primary { primary = id } else { replacement = id }
             logger.debug("connecting to \(target) (\(role))")
@@ -269,6 +277,18 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
             }
         }
         sessions[id] = session
+        progressed(id)
+    }
+
+    /// A session's requests were all answered or its first data arrived: if that makes the
+    /// primary live, the outage before it ends now (its gap is written at once, not on the next
+    /// tick, so a crash or a drop right after cannot lose it).
+    private func progressed(_ id: ConnectionID) {
+        guard !stopped else { return }
+        sessions[id]?.updateLiveness(ticking: ticking)
+        guard id == primary, let liveSince = sessions[id]?.liveSinceMicros, let outage else { return }
+        self.outage = nil
+        recordGap(outage, untilMicros: liveSince, stillOpen: false)
     }
 
     // MARK: - Liveness, renewal, watchdog (queue, every tick)
@@ -277,7 +297,7 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         guard !stopped else { return }
         let now = WallClock.nowMicroseconds()
         defer { publishStatus() }
-        for id in Array(sessions.keys) { updateLiveness(id) }
+        for id in Array(sessions.keys) { progressed(id) }
         if let id = replacement, let liveSince = sessions[id]?.liveSinceMicros { considerPromoting(replacementLiveSince: liveSince, now: now) }
         if let id = replacement, let session = sessions[id], session.liveSinceMicros == nil,
            now - session.attemptedAtMicros >= Int64(settings.replacementDeadlineSeconds) * 1_000_000 {
@@ -288,10 +308,6 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         }
         guard let id = primary, let session = sessions[id] else { return }
         if let liveSince = session.liveSinceMicros {
-            if let outage {
-                self.outage = nil
-                recordGap(outage, untilMicros: liveSince, stillOpen: false)
-            }
             if now - liveSince >= Int64(settings.healthyAfterSeconds) * 1_000_000 { backoff.reset() }
             if replacement == nil, !scheduled.contains(.replacement), now >= renewalNotBeforeMicros,
                let openedAt = session.openedAtMicros, now - openedAt >= Int64(settings.renewAfterSeconds) * 1_000_000 {
@@ -311,13 +327,6 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
             $0.lastDataMicros = session?.activity.lastDataMicros ?? 0
             if session?.answeredAllAtMicros != nil { $0.answeredOnce = true }
         }
-    }
-
-    private func updateLiveness(_ id: ConnectionID) {
-        guard let session = sessions[id], session.liveSinceMicros == nil, let answered = session.answeredAllAtMicros else { return }
-        let firstData = session.activity.firstDataMicros
-        if ticking && firstData == 0 { return }
-        sessions[id]?.liveSinceMicros = max(answered, firstData)
     }
 
     /// Promotes a live replacement once the overlap is proven: the old connection has delivered
@@ -394,7 +403,9 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
 
     /// The primary is gone: start an outage if it was live, then continue on the replacement or
     /// reconnect after the backoff.
-    private func primaryEnded(_ session: ShardSession, kind: String, detail: String) {
+    private func primaryEnded(_ ended: ShardSession, kind: String, detail: String) {
+        var session = ended
+        session.updateLiveness(ticking: ticking)
         primary = nil
         stats.reconnect(kind)
         if outage == nil, session.liveSinceMicros != nil {
@@ -427,7 +438,7 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         let seconds = Double(until - outage.sinceMicros) / 1e6
         stats.gap(seconds: seconds)
         logger.warning("recorded a gap of \(String(format: "%.3f", seconds)) s in \(streams.count) streams (\(outage.reason.rawValue): \(detail))")
-        if !stillOpen { afterGap(streams) }
+        if !stillOpen && !stopped { afterGap(streams) }
     }
 
     private static func anyTicking(_ streams: [String]) -> Bool {
