@@ -41,9 +41,11 @@ public struct FrameDecoder: Sendable {
     private struct FrameContext {
         let frame: InboundFrame
         let tape: JSONTape
-        /// The combined stream's name as on the wire, and decoded; nil for a bare payload.
+        /// The combined stream's name as on the wire, decoded, and fingerprinted for the events'
+        /// identities; nil for a bare payload.
         let stream: JSONValue?
         let streamName: String?
+        let streamFingerprint: Fingerprint?
         /// `"2026-11-21T13:05:01.123456Z"`, quoted.
         let recvTime: [UInt8]
         /// The lines' stream, recvTime and eventTime key, when the frame names its stream.
@@ -52,8 +54,10 @@ public struct FrameDecoder: Sendable {
 
     private func decodePayload(_ payload: JSONValue, stream: JSONValue?, frame: InboundFrame, into outcome: inout FrameOutcome) {
         let recvTime = FieldTable.quoted(UTCTime(microsecondsSinceEpoch: frame.receivedAtMicros).iso8601)
+        let streamName = stream.map { $0.string ?? "" }
         let context = FrameContext(
-            frame: frame, tape: payload.tape, stream: stream, streamName: stream.map { $0.string ?? "" }, recvTime: recvTime,
+            frame: frame, tape: payload.tape, stream: stream, streamName: streamName,
+            streamFingerprint: streamName.map(EventIdentity.fingerprint(stream:)), recvTime: recvTime,
             header: stream.map { KnownEventEncoder.header(stream: Array($0.rawBytes), recvTime: recvTime) })
         payload.tape.withView { view in
             switch view.kind(payload.index) {
@@ -105,7 +109,8 @@ public struct FrameDecoder: Sendable {
         let streamName = context.streamName ?? inferredStream(encoder.schema, symbol: symbol, inArray: position != nil)
         let header = context.header ?? KnownEventEncoder.header(stream: JSONLineBuilder.escaped(streamName), recvTime: context.recvTime)
         let line = encoder.line(event: event, type: type, eventTime: eventTime, header: header, in: view)
-        let identity = view.int64(eventTime).map { EventIdentity(stream: streamName, symbol: symbol, eventTime: $0) }
+        let fingerprint = context.streamFingerprint ?? EventIdentity.fingerprint(stream: streamName)
+        let identity = view.int64(eventTime).map { EventIdentity(stream: streamName, fingerprint: fingerprint, symbol: symbol, eventTime: $0) }
         outcome.records.append(Record(family: encoder.schema.family, receivedAtMicros: frame.receivedAtMicros, line: line, identity: identity))
     }
 

@@ -21,14 +21,30 @@ public struct Record: Sendable {
 
 /// An event's identity for deduplication: stream, symbol and event time (`E`, ms). Binance's
 /// market events carry no sequence number, so this is the finest key the wire offers.
-public struct EventIdentity: Hashable, Sendable {
+public struct EventIdentity: Equatable, Sendable {
+    /// The stream's name (storage lists the streams of the records it had to drop).
     public let stream: String
-    public let symbol: String
-    public let eventTime: Int64
+    /// Stream, symbol and event time in one fingerprint: what deduplication compares, two words
+    /// however long the names.
+    public let key: Fingerprint
 
     public init(stream: String, symbol: String, eventTime: Int64) {
+        self.init(stream: stream, fingerprint: Self.fingerprint(stream: stream), symbol: symbol, eventTime: eventTime)
+    }
+
+    /// - Parameter fingerprint: `fingerprint(stream:)` of `stream`, computed once for all the
+    ///   events of a frame.
+    public init(stream: String, fingerprint: Fingerprint, symbol: String, eventTime: Int64) {
+        var key = fingerprint
+        key.add(symbol)
+        key.add(UInt64(bitPattern: eventTime))
         self.stream = stream
-        self.symbol = symbol
-        self.eventTime = eventTime
+        self.key = key
+    }
+
+    public static func fingerprint(stream: String) -> Fingerprint {
+        var fingerprint = Fingerprint()
+        fingerprint.add(stream)
+        return fingerprint
     }
 }

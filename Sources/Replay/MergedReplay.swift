@@ -1,3 +1,4 @@
+import MarketDecoding
 import RecordStorage
 
 /// The records of one or more data directories as one sequence ordered by receive time: a k-way
@@ -12,10 +13,11 @@ import RecordStorage
 public final class MergedReplay {
     private var heap: [ReplayInput] = []
     private var current: ReplayInput?
-    private var duplicates: DuplicateWindow?
+    /// Fingerprints of the lines returned lately, without their `recvTime`.
+    private var duplicates: Deduplicator<Fingerprint>?
     private let fromMicros: Int64?
     /// Events dropped as duplicates of another directory's.
-    public var duplicatesDropped: Int { duplicates?.dropped ?? 0 }
+    public private(set) var duplicatesDropped = 0
     public let diagnostics: ReplayDiagnostics
     /// Files to read in all (after pruning by time).
     public let fileCount: Int
@@ -29,7 +31,7 @@ public final class MergedReplay {
         // Copies received before --from must still hide their later copies: read a window earlier.
         var reading = query
         if listed.count > 1 {
-            duplicates = DuplicateWindow(windowMicros: deduplicationWindowMicros)
+            duplicates = Deduplicator(windowMicros: deduplicationWindowMicros, capacity: .max)
             reading.fromMicros = query.fromMicros.map { $0 - deduplicationWindowMicros }
         }
         var inputs: [ReplayInput] = []
@@ -52,10 +54,23 @@ public final class MergedReplay {
             guard let input = popFirst() else { return nil }
             current = input
             let record = input.head!
-            if duplicates != nil, record.hasEventTime, duplicates!.isRepeat(record) { continue }
+            if duplicates != nil, record.hasEventTime, !duplicates!.admit(Self.fingerprint(record), atMicros: record.receivedAtMicros) {
+                duplicatesDropped += 1
+                continue
+            }
             if let fromMicros, record.receivedAtMicros < fromMicros { continue }
             return record
         }
+    }
+
+    /// The line without its `recvTime` member: what two collectors' copies of an event share.
+    private static func fingerprint(_ record: ReplayedRecord) -> Fingerprint {
+        let line = record.line
+        let skip = record.timeMember ?? line.count..<line.count
+        var fingerprint = Fingerprint()
+        fingerprint.add(UnsafeBufferPointer(rebasing: line[..<skip.lowerBound]))
+        fingerprint.add(UnsafeBufferPointer(rebasing: line[skip.upperBound...]))
+        return fingerprint
     }
 
     // MARK: - Binary heap by (time, rank)
@@ -91,80 +106,5 @@ public final class MergedReplay {
             parent = smallest
         }
         return first
-    }
-}
-
-/// Identities of the events returned lately: a 128-bit hash of the line without its `recvTime`,
-/// forgotten once the merge has moved `windowMicros` past them.
-private struct DuplicateWindow {
-    private struct Identity: Hashable {
-        let first: UInt64
-        let second: UInt64
-    }
-
-    let windowMicros: Int64
-    private var seen: Set<Identity> = []
-    private var order: [(micros: Int64, identity: Identity)] = []
-    private var oldest = 0
-    private(set) var dropped = 0
-
-    init(windowMicros: Int64) { self.windowMicros = windowMicros }
-
-    mutating func isRepeat(_ record: ReplayedRecord) -> Bool {
-        forget(before: record.receivedAtMicros - windowMicros)
-        var first = LineHash(seed: 0x9E37_79B9_7F4A_7C15, multiplier: 0xFF51_AFD7_ED55_8CCD)
-        var second = LineHash(seed: 0xC2B2_AE3D_27D4_EB4F, multiplier: 0xC4CE_B9FE_1A85_EC53)
-        let line = record.line
-        let skip = record.timeMember ?? line.count..<line.count
-        for part in [UnsafeBufferPointer(rebasing: line[..<skip.lowerBound]), UnsafeBufferPointer(rebasing: line[skip.upperBound...])] {
-            first.add(part)
-            second.add(part)
-        }
-        let identity = Identity(first: first.value, second: second.value)
-        guard seen.insert(identity).inserted else {
-            dropped += 1
-            return true
-        }
-        order.append((record.receivedAtMicros, identity))
-        return false
-    }
-
-    private mutating func forget(before micros: Int64) {
-        while oldest < order.count, order[oldest].micros < micros {
-            seen.remove(order[oldest].identity)
-            oldest += 1
-        }
-        if oldest > 4096 && oldest * 2 > order.count {
-            order.removeFirst(oldest)
-            oldest = 0
-        }
-    }
-}
-
-/// A fast 64-bit hash of byte runs, eight bytes at a time (multiply–xorshift mixing).
-private struct LineHash {
-    private(set) var value: UInt64
-    private let multiplier: UInt64
-
-    init(seed: UInt64, multiplier: UInt64) {
-        value = seed
-        self.multiplier = multiplier
-    }
-
-    mutating func add(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let base = bytes.baseAddress else { return }
-        var offset = 0
-        while offset + 8 <= bytes.count {
-            mix(UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self))
-            offset += 8
-        }
-        var tail: UInt64 = UInt64(bytes.count - offset) << 56
-        for index in offset..<bytes.count { tail |= UInt64(base[index]) << (8 * UInt64(index - offset)) }
-        mix(tail)
-    }
-
-    private mutating func mix(_ word: UInt64) {
-        value = (value ^ word) &* multiplier
-        value ^= value >> 32
     }
 }

@@ -81,7 +81,7 @@ import Testing
 
         let notAList = decode(#"{"e":"contractInfo","E":-9223372036854775808,"s":"Y","bks":{"bs":1}}"#)
         #expect(notAList.records.map(line) == [#"{"type":"contractInfo","stream":"!contractInfo","recvTime":"2026-11-21T13:38:20.123456Z","eventTime":-9223372036854775808,"symbol":"Y","brackets":{"bs":1}}"# + "\n"])
-        #expect(notAList.records.first?.identity?.eventTime == Int64.min)
+        #expect(notAList.records.first?.identity == EventIdentity(stream: "!contractInfo", symbol: "Y", eventTime: .min))
         let tooLarge = decode(#"{"e":"contractInfo","E":9223372036854775808,"s":"Y"}"#)
         #expect(tooLarge.records.count == 1 && tooLarge.records.first?.identity == nil)
     }

@@ -25,7 +25,7 @@ final class FramePipeline: Sendable {
 
     /// Only touched on `queue`.
     private final class QueueState: @unchecked Sendable {
-        var deduplicator = Deduplicator()
+        var deduplicator = Deduplicator<Fingerprint>()
     }
 
     private let decoder: FrameDecoder
@@ -94,7 +94,7 @@ final class FramePipeline: Sendable {
             if !outcome.records.isEmpty {
                 for record in outcome.records {
                     if let identity = record.identity,
-                       !state.deduplicator.admit(identity, atMicros: message.receivedAtMicros) {
+                       !state.deduplicator.admit(identity.key, atMicros: message.receivedAtMicros) {
                         duplicates += 1
                     } else {
                         records.append(record)
