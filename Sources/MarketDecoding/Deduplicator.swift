@@ -1,21 +1,23 @@
-/// Remembers the identities of recently admitted events so that an event delivered twice — by
-/// the old and the new connection while a renewal overlaps, by a server that repeats itself, or
-/// by two collectors whose files are replayed together — is kept once.
+/// Remembers the fingerprints of recently admitted events (`EventIdentity.key`, or a replayed
+/// line's) so that an event delivered twice — by the old and the new connection while a renewal
+/// overlaps, by a server that repeats itself, or by two collectors whose files are replayed
+/// together — is kept once.
 ///
 /// Memory is bounded twice over: identities older than `windowMicros` (by receive time) are
 /// forgotten, and so are the oldest beyond `capacity`. An overlap lasts seconds, so a window of a
 /// minute is ample, and the collector's 32 768 identities hold minutes of Binance's live rate
 /// while keeping memory flat under a flood. Not thread-safe: one owner at a time.
-public struct Deduplicator<Identity: Hashable> {
+public struct Deduplicator {
     public let windowMicros: Int64
     public let capacity: Int
-    private var seen = Set<Identity>()
-    private var order: [(identity: Identity, atMicros: Int64)] = []
+    private var seen: FingerprintSet
+    private var order: [(identity: Fingerprint, atMicros: Int64)] = []
     private var head = 0
 
     public init(windowMicros: Int64 = 60_000_000, capacity: Int = 32_768) {
         self.windowMicros = windowMicros
         self.capacity = capacity
+        seen = FingerprintSet(minimumCapacity: min(capacity, 32_768) + 1)
     }
 
     /// Identities remembered now.
@@ -23,9 +25,9 @@ public struct Deduplicator<Identity: Hashable> {
 
     /// True the first time `identity` is offered within the window; false for a repeat. Times are
     /// expected in non-decreasing order.
-    public mutating func admit(_ identity: Identity, atMicros now: Int64) -> Bool {
+    public mutating func admit(_ identity: Fingerprint, atMicros now: Int64) -> Bool {
         forget(before: now - windowMicros)
-        guard seen.insert(identity).inserted else { return false }
+        guard seen.insert(identity) else { return false }
         order.append((identity, now))
         if seen.count > capacity { forgetOldest() }
         return true

@@ -8,6 +8,12 @@ public struct Fingerprint: Hashable, Sendable {
 
     public init() {}
 
+    /// A fingerprint with the given lanes (tests place entries in chosen slots with it).
+    init(first: UInt64, second: UInt64) {
+        self.first = first
+        self.second = second
+    }
+
     /// Adds `bytes`; the last word carries the count of its bytes, so runs of different lengths
     /// differ even where one is the other with zeros appended.
     public mutating func add(_ bytes: UnsafeBufferPointer<UInt8>) {

@@ -14,7 +14,7 @@ public final class MergedReplay {
     private var heap: [ReplayInput] = []
     private var current: ReplayInput?
     /// Fingerprints of the lines returned lately, without their `recvTime`.
-    private var duplicates: Deduplicator<Fingerprint>?
+    private var duplicates: Deduplicator?
     private let fromMicros: Int64?
     /// Events dropped as duplicates of another directory's.
     public private(set) var duplicatesDropped = 0

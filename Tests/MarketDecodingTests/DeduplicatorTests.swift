@@ -1,4 +1,4 @@
-import MarketDecoding
+@testable import MarketDecoding
 import Testing
 
 @Suite struct DeduplicatorTests {
@@ -7,7 +7,7 @@ import Testing
     }
 
     @Test func anEventSeenTwiceIsAdmittedOnce() {
-        var deduplicator = Deduplicator<Fingerprint>()
+        var deduplicator = Deduplicator()
         let first = deduplicator.admit(identity(1), atMicros: 0)
         #expect(first)
         let repeated = deduplicator.admit(identity(1), atMicros: 10)
@@ -42,18 +42,44 @@ import Testing
     }
 
     @Test func memoryIsBoundedByTheWindowAndTheCapacity() {
-        var windowed = Deduplicator<Fingerprint>(windowMicros: 1_000_000, capacity: 1_000_000)
+        var windowed = Deduplicator(windowMicros: 1_000_000, capacity: 1_000_000)
         for n in 0..<10_000 { _ = windowed.admit(identity(Int64(n)), atMicros: Int64(n) * 1000) }
         #expect(windowed.count <= 1001, "only the last second is remembered")
         let recentRepeat = windowed.admit(identity(9_999), atMicros: 9_999_500)
         #expect(!recentRepeat)
 
-        var capped = Deduplicator<Fingerprint>(windowMicros: 3_600_000_000, capacity: 500)
+        var capped = Deduplicator(windowMicros: 3_600_000_000, capacity: 500)
         for n in 0..<10_000 { _ = capped.admit(identity(Int64(n)), atMicros: Int64(n)) }
         #expect(capped.count == 500)
         let cappedRepeat = capped.admit(identity(9_999), atMicros: 10_000)
         #expect(!cappedRepeat)
         let forgotten = capped.admit(identity(0), atMicros: 10_001)
         #expect(forgotten, "the oldest were forgotten")
+    }
+}
+
+/// The deduplicator's table against the standard library's Set, with fingerprints crowded into a
+/// few home slots so that probe runs wrap around the table, cross each other and are cut by removals.
+@Suite struct FingerprintSetTests {
+    @Test func agreesWithSetUnderCrowdedInsertsAndRemovals() {
+        var generator = SystemRandomNumberGenerator()
+        var table = FingerprintSet(minimumCapacity: 4)
+        var model = Set<Fingerprint>()
+        // Homes are the low bits of `first`: 0, 1, 15 and 16 (the last two wrap in a 16-slot table).
+        let pool = (0..<60).map { n in Fingerprint(first: UInt64([0, 1, 15, 16][n % 4]) | UInt64(n) << 40, second: UInt64(n)) }
+            + [Fingerprint(first: 0, second: 0)]
+        for step in 0..<20_000 {
+            let key = pool.randomElement(using: &generator)!
+            if Bool.random(using: &generator) || step < 40 {
+                #expect(table.insert(key) == model.insert(key).inserted, "insert at step \(step)")
+            } else {
+                table.remove(key)
+                model.remove(key)
+            }
+            #expect(table.count == model.count)
+        }
+        for key in pool {
+            #expect(!table.insert(key) == model.contains(key), "membership of \(key)")
+        }
     }
 }

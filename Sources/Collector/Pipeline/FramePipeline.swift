@@ -25,7 +25,7 @@ final class FramePipeline: Sendable {
 
     /// Only touched on `queue`.
     private final class QueueState: @unchecked Sendable {
-        var deduplicator = Deduplicator<Fingerprint>()
+        var deduplicator = Deduplicator()
     }
 
     private let decoder: FrameDecoder
