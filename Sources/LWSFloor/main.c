@@ -1,6 +1,7 @@
 // The transport's floor for scripts/bench: a bare libwebsockets client on one context that
 // connects, receives whole messages and discards them, and after the given seconds prints
-// "messages=N bytes=B" and exits. No decoding, no copies, no threads: what lws itself can do.
+// "messages=N bytes=B receiving=S" (S: seconds from the first message to the end) and exits.
+// No decoding, no copies, no threads: what lws itself can do.
 //
 // usage: lws-floor PORT PATH SECONDS [CA_FILE]   (a CA file means wss:// to localhost)
 #include <libwebsockets.h>
@@ -11,12 +12,20 @@
 #include <time.h>
 
 static unsigned long long messages, bytes;
+static double first_message_at;
 static int finished;
+
+static double now(void) {
+    struct timespec spec;
+    clock_gettime(CLOCK_MONOTONIC, &spec);
+    return (double)spec.tv_sec + (double)spec.tv_nsec / 1e9;
+}
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
     (void)user;
     switch (reason) {
     case LWS_CALLBACK_CLIENT_RECEIVE:
+        if (!bytes) first_message_at = now();
         bytes += len;
         if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) messages++;
         break;
@@ -37,12 +46,6 @@ static const struct lws_protocols protocols[] = {
     { "floor", callback, 0, 65536, 0, NULL, 0 },
     { NULL, NULL, 0, 0, 0, NULL, 0 },
 };
-
-static double now(void) {
-    struct timespec spec;
-    clock_gettime(CLOCK_MONOTONIC, &spec);
-    return (double)spec.tv_sec + (double)spec.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv) {
     if (argc < 4) {
@@ -77,7 +80,8 @@ int main(int argc, char **argv) {
 
     double deadline = now() + atof(argv[3]);
     while (!finished && now() < deadline) lws_service(context, 50);
+    double receiving = bytes ? now() - first_message_at : 0;
     lws_context_destroy(context);
-    printf("messages=%llu bytes=%llu\n", messages, bytes);
+    printf("messages=%llu bytes=%llu receiving=%.6f\n", messages, bytes, receiving);
     return 0;
 }

@@ -47,11 +47,15 @@ struct CaptureBenchmark: AsyncParsableCommand {
         let events: Int
         let wireBytes: Int
         let writtenBytes: Int?
+        /// From the receiver's first event to its stop: rates leave each receiver's start-up out
+        /// (the Python peer needs seconds to import its modules; the others milliseconds).
+        let receivingSeconds: Double
         let measurement: ChildProcess.Measurement
         /// CPU share of one core after the first seconds (start-up excluded), when measured.
         var steadyCPUShare: Double? = nil
 
-        var eventsPerSecond: Double { Double(events) / measurement.wallSeconds }
+        var eventsPerSecond: Double { Double(events) / receivingSeconds }
+        func megabytesPerSecond(_ bytes: Int) -> Double { Double(bytes) / receivingSeconds / 1e6 }
     }
 
     func run() async throws {
@@ -102,10 +106,12 @@ struct CaptureBenchmark: AsyncParsableCommand {
             let measurement = ChildProcess.run([floor, String(port), "/market/stream?streams=!assetIndex@arr", String(seconds)] + (caFile.map { [$0] } ?? []),
                                                stdout: output, stderr: "\(work)/floor.err")
             let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-            guard measurement.status == 0, let match = text.firstMatch(of: /messages=(\d+) bytes=(\d+)/) else {
+            guard measurement.status == 0, let match = text.firstMatch(of: /messages=(\d+) bytes=(\d+) receiving=([0-9.]+)/),
+                  let receiving = Double(match.3), receiving > 0 else {
                 throw ValidationError("lws-floor failed: \(text) \((try? String(contentsOfFile: "\(work)/floor.err", encoding: .utf8)) ?? "")")
             }
-            return Run(events: Int(match.1)! * frames.symbols, wireBytes: Int(match.2)!, writtenBytes: nil, measurement: measurement)
+            return Run(events: Int(match.1)! * frames.symbols, wireBytes: Int(match.2)!, writtenBytes: nil,
+                       receivingSeconds: receiving, measurement: measurement)
         case .collector:
             return try await collector(endpoint: "\(url)/market", caFile: caFile, seconds: seconds, frames: frames, name: "collector")
         case .peer:
@@ -114,12 +120,14 @@ struct CaptureBenchmark: AsyncParsableCommand {
             guard let running = ChildProcess.start(["python3", peer, "\(url)/market/stream?streams=!assetIndex@arr", output] + (caFile.map { [$0] } ?? []),
                                                    stderr: "\(work)/peer.err") else { throw ValidationError("python3 could not be started") }
             try await Task.sleep(for: .seconds(seconds))
+            let stoppedAt = Self.wallMicros()
             let measurement = running.finish(signal: SIGTERM)
-            let (lines, bytes) = count(files: [output], skippingHeaders: false)
-            guard measurement.status == 0, lines > 0 else {
+            let written = count(files: [output], skippingHeaders: false)
+            guard measurement.status == 0, written.lines > 0, let first = written.firstMicros else {
                 throw ValidationError("the Python peer failed (scripts/setup --bench installs websockets and orjson): \((try? String(contentsOfFile: "\(work)/peer.err", encoding: .utf8)) ?? "")")
             }
-            return Run(events: lines, wireBytes: lines / frames.symbols * frames.template.count, writtenBytes: bytes, measurement: measurement)
+            return Run(events: written.lines, wireBytes: written.lines / frames.symbols * frames.template.count, writtenBytes: written.bytes,
+                       receivingSeconds: Double(stoppedAt - first) / 1e6, measurement: measurement)
         }
     }
 
@@ -156,28 +164,39 @@ struct CaptureBenchmark: AsyncParsableCommand {
         let steadyShare = steady.flatMap { start in
             running.cpuSecondsSoFar().map { ($0 - start.cpu) / (ChildProcess.monotonicSeconds() - start.at) }
         }
+        let stoppedAt = Self.wallMicros()
         let measurement = running.finish(signal: SIGTERM)
         let files = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String] ?? [])
             .filter { $0.hasPrefix("asset-index/") && $0.hasSuffix(".ndjson") }.map { "\(directory)/\($0)" }
-        let (lines, bytes) = count(files: files, skippingHeaders: true)
-        guard measurement.status == 0 else {
-            throw ValidationError("stream-collector exited with \(measurement.status): \((try? String(contentsOfFile: "\(work)/\(name).err", encoding: .utf8)) ?? "")")
+        let written = count(files: files, skippingHeaders: true)
+        guard measurement.status == 0, let first = written.firstMicros else {
+            throw ValidationError("stream-collector exited with \(measurement.status) or wrote nothing: \((try? String(contentsOfFile: "\(work)/\(name).err", encoding: .utf8)) ?? "")")
         }
-        return Run(events: lines, wireBytes: lines / frames.symbols * frames.template.count, writtenBytes: bytes, measurement: measurement,
-                   steadyCPUShare: steadyShare)
+        return Run(events: written.lines, wireBytes: written.lines / frames.symbols * frames.template.count, writtenBytes: written.bytes,
+                   receivingSeconds: Double(stoppedAt - first) / 1e6, measurement: measurement, steadyCPUShare: steadyShare)
     }
 
-    /// Lines (without the `collector.file` headers) and bytes of `files`, read as a stream.
-    private func count(files: [String], skippingHeaders: Bool) -> (lines: Int, bytes: Int) {
+    /// Lines (without the `collector.file` headers) and bytes of `files`, read as a stream, and the
+    /// earliest `recvTime` of a file's first record: when the receiver began receiving.
+    private func count(files: [String], skippingHeaders: Bool) -> (lines: Int, bytes: Int, firstMicros: Int64?) {
         var lines = 0, bytes = 0
+        var firstMicros: Int64?
+        let key = Array(#""recvTime":""#.utf8)
         for file in files {
             guard let reader = try? DataFileLines(path: file) else { continue }
-            while (try? reader.next()) != nil {}
+            while let line = try? reader.next() {
+                guard reader.lineNumber == (skippingHeaders ? 2 : 1),
+                      let start = line.firstRange(of: key)?.upperBound, line.count >= start + 27,
+                      let micros = UTCTime.microseconds(iso8601: UnsafeBufferPointer(rebasing: line[start..<start + 27])) else { continue }
+                firstMicros = min(firstMicros ?? micros, micros)
+            }
             lines += reader.lineNumber - (skippingHeaders ? 1 : 0)
             bytes += reader.bytesRead
         }
-        return (lines, bytes)
+        return (lines, bytes, firstMicros)
     }
+
+    private static func wallMicros() -> Int64 { Int64(Date().timeIntervalSince1970 * 1e6) }
 
     /// MB/s of frames turned into records by `FrameDecoder`, in process (median of 5 passes).
     private func decodeThroughput(_ frames: FloodFrames) -> Double {
@@ -205,8 +224,8 @@ struct CaptureBenchmark: AsyncParsableCommand {
         for transport in ["ws", "wss"] {
             for receiver in Receiver.allCases {
                 let list = runs["\(receiver.rawValue)/\(transport)"]!
-                let wire = median(list.map { Double($0.wireBytes) / $0.measurement.wallSeconds / 1e6 })
-                let written = list.first?.writtenBytes == nil ? "-" : format(median(list.map { Double($0.writtenBytes ?? 0) / $0.measurement.wallSeconds / 1e6 }))
+                let wire = median(list.map { $0.megabytesPerSecond($0.wireBytes) })
+                let written = list.first?.writtenBytes == nil ? "-" : format(median(list.map { $0.megabytesPerSecond($0.writtenBytes ?? 0) }))
                 let cpu = median(list.map { $0.measurement.cpuSeconds / max(1e-9, Double($0.events) / 1e6) })
                 let rss = (list.map(\.measurement.peakRSSBytes).max() ?? 0) >> 20
                 let heap = (list.map(\.measurement.peakAnonymousBytes).max() ?? 0) >> 20
