@@ -43,7 +43,8 @@ def stop(_signal, _frame) -> None:
 
 
 async def collect(url: str, output, context) -> None:
-    async with websockets.connect(url, max_size=None, compression=None, ssl=context) as connection:
+    # close_timeout: do not wait the default 10 s for a flood server to answer the close.
+    async with websockets.connect(url, max_size=None, compression=None, ssl=context, close_timeout=1) as connection:
         async for message in connection:
             received = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             output.write(b"".join(records(message if isinstance(message, bytes) else message.encode(), received)))
