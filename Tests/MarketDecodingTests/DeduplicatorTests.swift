@@ -66,7 +66,8 @@ import Testing
         var table = FingerprintSet(minimumCapacity: 4)
         var model = Set<Fingerprint>()
         // Homes are the low bits of `first`: 0, 1, 15 and 16 (the last two wrap in a 16-slot table).
-        let pool = (0..<60).map { n in Fingerprint(first: UInt64([0, 1, 15, 16][n % 4]) | UInt64(n) << 40, second: UInt64(n)) }
+        // All keys distinct, and none is (0, 1), the all-zero key's stand-in.
+        let pool = (0..<60).map { n in Fingerprint(first: UInt64([0, 1, 15, 16][n % 4]) | UInt64(n) << 40, second: 1000 + UInt64(n)) }
             + [Fingerprint(first: 0, second: 0)]
         for step in 0..<20_000 {
             let key = pool.randomElement(using: &generator)!

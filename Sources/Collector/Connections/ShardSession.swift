@@ -27,7 +27,6 @@ struct ShardSession {
         var lastDataMicros: Int64 { last.load(ordering: .relaxed) }
 
         /// Records a data record's receive time; returns true for the session's first.
-        @discardableResult
         func noteData(atMicros micros: Int64) -> Bool {
             last.store(micros, ordering: .relaxed)
             return first.compareExchange(expected: 0, desired: micros, ordering: .relaxed).exchanged

@@ -128,13 +128,10 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
             stopped = true
             timer?.cancel()
             timer = nil
+            // A primary live by now ends the outage at its live moment; otherwise it runs to now.
+            if let id = primary { progressed(id) }
             if let outage {
-                if let id = primary { sessions[id]?.updateLiveness(ticking: ticking) }
-                if let liveSince = primary.flatMap({ sessions[$0]?.liveSinceMicros }) {
-                    recordGap(outage, untilMicros: liveSince, stillOpen: false)
-                } else {
-                    recordGap(outage, untilMicros: WallClock.nowMicroseconds(), stillOpen: true)
-                }
+                recordGap(outage, untilMicros: WallClock.nowMicroseconds(), stillOpen: true)
                 self.outage = nil
             }
             if closingConnections {
@@ -282,9 +279,9 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
 
     /// A session's requests were all answered or its first data arrived: if that makes the
     /// primary live, the outage before it ends now (its gap is written at once, not on the next
-    /// tick, so a crash or a drop right after cannot lose it).
+    /// tick, so a crash or a drop right after cannot lose it). Once stopped, there is no outage
+    /// left to end.
     private func progressed(_ id: ConnectionID) {
-        guard !stopped else { return }
         sessions[id]?.updateLiveness(ticking: ticking)
         guard id == primary, let liveSince = sessions[id]?.liveSinceMicros, let outage else { return }
         self.outage = nil
