@@ -13,7 +13,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
@@ -26,6 +25,12 @@ let package = Package(
             providers: [.apt(["libwebsockets-dev"])]
         ),
         .target(name: "WebSocketTransport", dependencies: ["CLibWebSockets"]),
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .target(name: "YAMLReader", dependencies: ["CYAML"]),
         .target(name: "MarketDecoding"),
         .target(name: "CLinux", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "RecordStorage", dependencies: ["MarketDecoding", "CLinux"]),
@@ -47,7 +52,7 @@ let package = Package(
             "WebSocketTransport", "MarketDecoding", "RecordStorage",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Yams", package: "Yams"),
+            "YAMLReader",
         ]),
         .executableTarget(name: "StreamCollectorCLI", dependencies: [
             "Collector", "MarketServer", "SystemService", "HTTPServing", "Replay", "RecordStorage", "StreamVerification",
@@ -70,6 +75,7 @@ let package = Package(
         ]),
         .executableTarget(name: "LWSFloor", dependencies: ["CLibWebSockets"]),
         .testTarget(name: "MarketDecodingTests", dependencies: ["MarketDecoding"]),
+        .testTarget(name: "YAMLReaderTests", dependencies: ["YAMLReader"]),
         .testTarget(name: "RecordStorageTests", dependencies: ["RecordStorage", "MarketDecoding"]),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "RecordStorage", "MarketDecoding"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "WebSocketTransport", "MarketServer"]),

@@ -1,7 +1,7 @@
 import Foundation
 import RecordStorage
 import WebSocketTransport
-import Yams
+import YAMLReader
 
 /// Reads a YAML (or JSON) configuration file, applies `STREAM_COLLECTOR_*` environment overrides,
 /// and validates every key.
@@ -12,9 +12,8 @@ public enum ConfigurationLoader {
     /// The environment-variable prefix for overrides.
     public static let environmentPrefix = "STREAM_COLLECTOR_"
 
-    /// Every key with its default (the text shown in `config/stream-collector.yaml`). Immutable;
-    /// `Node` (inside `.entries`) is a value type Yams has not marked `Sendable`.
-    nonisolated(unsafe) static let defaults: [(key: String, value: Setting)] = [
+    /// Every key with its default (the text shown in `config/stream-collector.yaml`).
+    static let defaults: [(key: String, value: Setting)] = [
         ("endpoint", .scalar("wss://fstream.binance.com/market")),
         ("streams", .list(["!assetIndex@arr", "!contractInfo"])),
         ("symbols", .list([])),
@@ -49,11 +48,11 @@ public enum ConfigurationLoader {
         ("log_level", .scalar("info")),
     ]
 
-    enum Setting: Equatable {
+    enum Setting: Sendable {
         case scalar(String)
         case list([String])
         /// A list of mappings (`rest.sources`), validated by its own parser; no environment override.
-        case entries([Node])
+        case entries([YAMLNode])
     }
 
     /// Loads `path` (nil: defaults only) and the environment.
@@ -72,9 +71,9 @@ public enum ConfigurationLoader {
     /// Parses configuration text (YAML or JSON) and applies the environment.
     public static func parse(yaml: String, environment: [String: String] = [:]) throws(ConfigurationError) -> CollectorConfiguration {
         var settings = Dictionary(uniqueKeysWithValues: defaults.map { ($0.key, $0.value) })
-        let node: Node?
+        let node: YAMLNode?
         do {
-            node = try Yams.compose(yaml: yaml)
+            node = try YAMLNode.compose(yaml: yaml)
         } catch {
             throw .syntax("\(error)")
         }
@@ -95,7 +94,7 @@ public enum ConfigurationLoader {
         return try validate(Reader(settings: settings), environment: environment)
     }
 
-    private static func flatten(_ node: Node, prefix: String, into settings: inout [String: Setting]) throws(ConfigurationError) {
+    private static func flatten(_ node: YAMLNode, prefix: String, into settings: inout [String: Setting]) throws(ConfigurationError) {
         guard let mapping = node.mapping else { return }
         for (keyNode, value) in mapping {
             guard let name = keyNode.scalar?.string else { throw .syntax("a key is not text") }
@@ -141,9 +140,8 @@ public enum ConfigurationLoader {
     }
 
     /// A node as the user wrote it: a scalar's text, or the YAML of a list or mapping.
-    static func describe(_ node: Node) -> String {
-        if let scalar = node.scalar { return scalar.string }
-        return ((try? Yams.serialize(node: node)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    static func describe(_ node: YAMLNode) -> String {
+        node.scalar?.string ?? node.flowText
     }
 
     private static func validate(_ reader: Reader, environment: [String: String]) throws(ConfigurationError) -> CollectorConfiguration {
@@ -235,7 +233,7 @@ public enum ConfigurationLoader {
             return value
         }
 
-        func entries(_ key: String) -> [Node] {
+        func entries(_ key: String) -> [YAMLNode] {
             guard case .entries(let value) = settings[key] else { preconditionFailure("\(key) is not a list of mappings") }
             return value
         }

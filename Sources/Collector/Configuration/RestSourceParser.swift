@@ -1,13 +1,13 @@
 import MarketDecoding
 import WebSocketTransport
-import Yams
+import YAMLReader
 
 /// Validates `rest.sources`: each entry's keys and values, unique names, and that the enabled
 /// sources of each host stay within `rest.weight_per_minute` when every request succeeds.
 enum RestSourceParser {
     static let keys = ["name", "endpoint", "parameters", "interval_seconds", "enabled", "api_key_env", "api_key_file"]
 
-    static func parse(_ nodes: [Node], weightPerMinute: Int) throws(ConfigurationError) -> [RestSourceConfiguration] {
+    static func parse(_ nodes: [YAMLNode], weightPerMinute: Int) throws(ConfigurationError) -> [RestSourceConfiguration] {
         var sources: [RestSourceConfiguration] = []
         for (index, node) in nodes.enumerated() {
             let source = try parse(node, key: "rest.sources[\(index)]")
@@ -27,11 +27,11 @@ enum RestSourceParser {
         return sources
     }
 
-    private static func parse(_ node: Node, key: String) throws(ConfigurationError) -> RestSourceConfiguration {
+    private static func parse(_ node: YAMLNode, key: String) throws(ConfigurationError) -> RestSourceConfiguration {
         guard let mapping = node.mapping else {
             throw .invalid(key: key, value: ConfigurationLoader.describe(node), expected: "a mapping with endpoint, parameters, interval_seconds, enabled")
         }
-        var values: [String: Node] = [:]
+        var values: [String: YAMLNode] = [:]
         for (keyNode, value) in mapping {
             let name = keyNode.scalar?.string ?? ""
             guard keys.contains(name) else { throw .unknownKey("\(key).\(name)") }
@@ -75,7 +75,7 @@ enum RestSourceParser {
                 guard !parameter.isEmpty, parameter.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") }) else {
                     throw .invalid(key: place, value: parameter, expected: "a parameter name of letters, digits and '_'")
                 }
-                let items: [Node] = valueNode.sequence.map(Array.init) ?? [valueNode]
+                let items: [YAMLNode] = valueNode.sequence.map(Array.init) ?? [valueNode]
                 var texts: [String] = []
                 for item in items {
                     guard let text = item.scalar?.string, !text.isEmpty else {
