@@ -27,6 +27,7 @@ final class CollectorGauges: Sendable {
         values.append(("stream_collector_writer_failing", [], health.writer.failing ? 1 : 0))
         values.append(("stream_collector_ready", [], health.ready ? 1 : 0))
         values.append(("stream_collector_healthy", [], health.healthy ? 1 : 0))
+        values.append(("stream_collector_stalled_threads", [], Double(health.stalls.count)))
         values.append(("stream_collector_streams", [("state", "configured")], Double(health.streams)))
         values.append(("stream_collector_streams", [("state", "live")], Double(health.liveStreams)))
         gauges.withLock { gauges in

@@ -1,11 +1,19 @@
 import MarketDecoding
 
-/// How the collector is doing at one moment: what systemd's readiness, status line and
-/// watchdog, and the `/healthz` endpoint, are decided from.
+/// How the collector is doing at one moment: what the systemd status line and watchdog, the
+/// `/healthz` endpoint and the gauges are decided from.
+///
+/// Two questions are kept apart. *Is the daemon working?* — every long-lived thread and queue
+/// answers its heartbeat (`stalls` is empty): what systemd's watchdog is fed from, since a restart
+/// can mend a wedged thread. *Is the market being captured?* — every connection live and its
+/// ticking streams fresh, the disk accepting writes: what `/healthz`, `STATUS=` and the metrics
+/// report, since a restart never brings an exchange back.
 public struct CollectorHealth: Sendable {
     public let shards: [ShardStatus]
     public let writer: WriterStatus
-    /// Every connection has had all its subscriptions answered at least once (`READY=1`).
+    /// Threads or queues that have not answered their heartbeat probe in time.
+    public let stalls: [Heartbeat.Stall]
+    /// Every connection has had all its subscriptions answered at least once.
     public let ready: Bool
     /// Every connection is live and its ticking streams delivered within `stale_after_seconds`.
     public let flowing: Bool
@@ -13,25 +21,48 @@ public struct CollectorHealth: Sendable {
     public let liveStreams: Int
     public let recordsWritten: Int
     public let gaps: Int
+    /// Why the streams that are not live are not, e.g. `reconnecting in 20 s (attempt 9): connection refused`.
+    public let upstream: String?
 
-    init(shards: [ShardStatus], writer: WriterStatus, stats: CollectorStats.Snapshot, staleMicros: Int64, nowMicros: Int64) {
+    init(shards: [ShardStatus], writer: WriterStatus, stalls: [Heartbeat.Stall], stats: CollectorStats.Snapshot,
+         staleMicros: Int64, nowMicros: Int64, nowNanos: Int64) {
         self.shards = shards
         self.writer = writer
+        self.stalls = stalls
         ready = shards.allSatisfy(\.answeredOnce)
-        flowing = shards.allSatisfy { $0.isFlowing(nowMicros: nowMicros, staleMicros: staleMicros) }
+        let live = shards.filter { $0.isFlowing(nowMicros: nowMicros, staleMicros: staleMicros) }
+        flowing = live.count == shards.count
         streams = shards.reduce(0) { $0 + $1.streams.count }
-        liveStreams = shards.filter { $0.isFlowing(nowMicros: nowMicros, staleMicros: staleMicros) }.reduce(0) { $0 + $1.streams.count }
+        liveStreams = live.reduce(0) { $0 + $1.streams.count }
         recordsWritten = stats.recordsWritten.values.reduce(0, +)
         gaps = stats.gaps
+        let waiting = shards.filter { shard in !live.contains { $0.label == shard.label } }
+        upstream = waiting.isEmpty ? nil : waiting.map { shard in
+            let prefix = shards.count > 1 ? "\(shard.label) " : ""
+            return prefix + shard.activity(nowNanos: nowNanos)
+        }.joined(separator: "; ")
     }
 
-    /// Events are flowing and the writer is writing: what the watchdog and `/healthz` require.
-    public var healthy: Bool { flowing && !writer.failing }
+    /// Every thread and queue is turning: what systemd's watchdog requires.
+    public var working: Bool { stalls.isEmpty }
+
+    /// Working, events flowing and the disk writing: what `/healthz` requires.
+    public var healthy: Bool { problem == nil }
+
+    /// Why `/healthz` answers 503, or nil.
+    public var problem: String? {
+        if !stalls.isEmpty { return "a thread is wedged: " + stalls.map(\.description).joined(separator: ", ") }
+        if writer.failing { return "the disk refuses writes (\(writer.bufferedBytes) bytes buffered)" }
+        if !flowing { return "\(liveStreams)/\(streams) streams live" + (upstream.map { "; \($0)" } ?? "") }
+        return nil
+    }
 
     /// One line for `systemctl status`.
     public var summary: String {
         let writing = writer.failing ? "disk refusing writes, \(writer.bufferedBytes) bytes buffered" : "writing"
-        return "\(liveStreams)/\(streams) streams live; \(recordsWritten) records written; \(gaps) gaps; \(writing)"
+        let waiting = upstream.map { "; \($0)" } ?? ""
+        let wedged = stalls.isEmpty ? "" : "; wedged: " + stalls.map(\.description).joined(separator: ", ")
+        return "\(liveStreams)/\(streams) streams live\(waiting); \(recordsWritten) records written; \(gaps) gaps; \(writing)\(wedged)"
     }
 }
 

@@ -8,9 +8,10 @@ import WebSocketTransport
 /// The running daemon: network loop → decoding → storage, with one `StreamShard` per shard
 /// of at most `streamsPerConnection` streams.
 ///
-/// `start` returns once everything is running; `reload` changes streams, symbols and output
-/// settings while running; `stop` stops reading, writes everything already received, closes the
-/// files and returns (well within 2 s). `health` may be called from any thread.
+/// `start` returns once everything is running — whether or not the exchange answers; `reload`
+/// changes streams, symbols and output settings while running; `stop` stops reading, writes
+/// everything already received, closes the files and returns (well within 2 s). `health` and
+/// `checkHeartbeat` may be called from any thread.
 public final class CollectorService: Sendable {
     public let stats: CollectorStats
     private let logger: Logger
@@ -22,6 +23,7 @@ public final class CollectorService: Sendable {
     private let makeShard: @Sendable (_ label: String, _ streams: [String], _ downSinceMicros: Int64?) -> StreamShard
     private let state: Mutex<State>
     private let gauges = CollectorGauges()
+    private let heartbeat = Heartbeat()
 
     private struct State {
         var configuration: CollectorConfiguration
@@ -47,8 +49,10 @@ public final class CollectorService: Sendable {
         options.connectTimeoutSeconds = UInt32(configuration.connectTimeoutSeconds)
         let budget = ReceiveBudget(high: configuration.inflightBytes, low: configuration.inflightBytes / 2)
         let libraryLogger = logger
-        loop = NetworkLoop(options: options, budget: budget) { isError, line in
-            if isError { libraryLogger.warning("libwebsockets: \(line)") } else { libraryLogger.debug("libwebsockets: \(line)") }
+        // libwebsockets' own lines repeat per connection attempt; their substance reaches the
+        // connection's failure reason (and its log line) anyway.
+        loop = NetworkLoop(options: options, budget: budget) { _, line in
+            libraryLogger.debug("libwebsockets: \(line)")
         }
         do {
             writer = try RecordWriter(configuration: configuration.storage, stats: stats, logger: logger)
@@ -178,8 +182,28 @@ public final class CollectorService: Sendable {
     /// How the collector is doing right now.
     public func health(nowMicros: Int64 = WallClock.nowMicroseconds()) -> CollectorHealth {
         let (configuration, shards) = state.withLock { ($0.configuration, $0.shards) }
-        return CollectorHealth(shards: shards.map(\.status), writer: writer.status, stats: stats.snapshot,
-                               staleMicros: Int64(configuration.staleAfterSeconds) * 1_000_000, nowMicros: nowMicros)
+        return CollectorHealth(shards: shards.map(\.status), writer: writer.status, stalls: heartbeat.stalls, stats: stats.snapshot,
+                               staleMicros: Int64(configuration.staleAfterSeconds) * 1_000_000, nowMicros: nowMicros,
+                               nowNanos: MonotonicClock.nowNanoseconds())
+    }
+
+    /// Probes every long-lived thread and queue — the libwebsockets service thread, decoding, the
+    /// writer, each connection's control queue, each REST poller — and returns those whose probe
+    /// has waited longer than `limit` (see `Heartbeat`). Call it regularly; `health` reports the
+    /// latest answer.
+    @discardableResult
+    public func checkHeartbeat(limit: Duration) -> [Heartbeat.Stall] {
+        let (shards, pollers) = state.withLock { ($0.shards, $0.pollers) }
+        let loop = self.loop, pipeline = self.pipeline, writer = self.writer
+        var participants = [
+            Heartbeat.Participant(name: "network thread") { loop.probe($0) },
+            Heartbeat.Participant(name: "decoding") { pipeline.probe($0) },
+            Heartbeat.Participant(name: "writer") { writer.probe($0) },
+        ]
+        participants += shards.map { shard in Heartbeat.Participant(name: "\(shard.label) control") { shard.probe($0) } }
+        participants += pollers.map { poller in Heartbeat.Participant(name: "REST \(poller.source.name)") { poller.probe($0) } }
+        if let snapshots { participants.append(Heartbeat.Participant(name: "REST snapshots") { snapshots.probe($0) }) }
+        return heartbeat.check(participants, limit: limit, period: max(.milliseconds(500), limit / 4))
     }
 
     /// Sets the moment-describing gauges (connection state and age, seconds since each stream's

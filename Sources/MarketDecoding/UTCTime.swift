@@ -1,3 +1,5 @@
+import Glibc
+
 /// A moment in UTC broken into calendar fields, computed without Foundation or time zones.
 ///
 /// Built from microseconds since the Unix epoch; formats the ISO-8601 text written into records
@@ -47,21 +49,6 @@ public struct UTCTime: Sendable, Equatable {
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }
-
-/// The system's real-time clock in microseconds since the Unix epoch.
-public enum WallClock {
-    public static func nowMicroseconds() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1000
-    }
-}
-
-
-import Glibc
-
-
-
 
 extension UTCTime {
     /// Microseconds since the Unix epoch of an ISO-8601 UTC time as records write it

@@ -5,7 +5,8 @@ import Prometheus
 
 /// The operator's view of a running collector over HTTP: `/metrics` in the Prometheus text
 /// format (every `stream_collector_*` series, gauges refreshed at each scrape) and `/healthz`,
-/// which answers 200 only while events flow and the disk accepts writes (503 otherwise).
+/// which answers 200 only while events flow, the disk accepts writes and every thread answers its
+/// heartbeat (503 with the reason otherwise).
 enum MetricsEndpoint {
     /// Routes swift-metrics to a Prometheus registry; call before anything makes a metric.
     static func bootstrap() -> PrometheusCollectorRegistry {
@@ -29,9 +30,8 @@ enum MetricsEndpoint {
                                   body: registry.emitToString())
             case "/healthz":
                 let health = service.health()
-                let reason = health.writer.failing ? "the disk refuses writes" : (health.flowing ? nil : "events are not flowing")
-                return HTTPAnswer(status: reason == nil ? 200 : 503, headers: [("Content-Type", "text/plain; charset=utf-8")],
-                                  body: "\(reason.map { "unhealthy: \($0)" } ?? "ok"): \(health.summary)\n")
+                return HTTPAnswer(status: health.healthy ? 200 : 503, headers: [("Content-Type", "text/plain; charset=utf-8")],
+                                  body: "\(health.problem.map { "unhealthy: \($0)" } ?? "ok"): \(health.summary)\n")
             default:
                 return HTTPAnswer(status: 404, headers: [("Content-Type", "text/plain; charset=utf-8")], body: "not found: try /metrics or /healthz\n")
             }

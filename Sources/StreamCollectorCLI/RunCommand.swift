@@ -14,9 +14,12 @@ struct RunCommand: AsyncParsableCommand {
             SIGHUP: reload the configuration file (streams, symbols, rest.sources, output settings,
             log level; the other keys need a restart) and start new files; an invalid file is rejected with a log
             line and the running configuration stays in effect.
-            Under systemd (Type=notify) it reports READY=1 once every subscription is answered,
-            STATUS= with live counts, and WATCHDOG=1 only while events flow and the disk accepts writes.
-            With metrics.listen set it serves /metrics (Prometheus) and /healthz (200 only while healthy).
+            Under systemd (Type=notify) it reports READY=1 once it is set up (configuration, output
+            directory, metrics listener, network loop), whether or not the exchange answers; STATUS=
+            with live streams and reconnect plans; and WATCHDOG=1 while every thread and queue of the
+            daemon answers its heartbeat (an unreachable exchange does not stop the pings).
+            With metrics.listen set it serves /metrics (Prometheus) and /healthz (200 only while events
+            flow, the disk accepts writes and every thread answers; 503 with the reason otherwise).
             Exit status 78 means the configuration was refused (the message names the key);
             73 means the output directory, the network layer or the metrics listener could not be set up.
             """)
@@ -53,6 +56,7 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         let supervisor = ServiceSupervisor(service: service, notifier: ServiceNotifier(), logger: logger)
+        await supervisor.ready()
         let heartbeat = Task { await supervisor.run() }
         for await signal in signals {
             if signal == .hangUp {

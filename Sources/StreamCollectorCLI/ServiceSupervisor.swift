@@ -3,17 +3,25 @@ import Logging
 import MarketDecoding
 import SystemService
 
-/// Tells systemd how the collector is doing: `READY=1` once every subscription is answered,
-/// `STATUS=` when the picture changes (and every 30 s), `WATCHDOG=1` at half of `WatchdogSec`
-/// only while events flow and the disk accepts writes, `RELOADING=1`/`READY=1` around a reload,
-/// `STOPPING=1`. Each change of watchdog state is logged once with its reason.
+/// Tells systemd how the daemon is doing, measuring the daemon rather than the exchange:
+/// - `READY=1` (`ready()`) once its machinery is up — configuration valid, output directory
+///   writable, metrics listener bound, network loop running — whether or not the exchange answers;
+/// - `WATCHDOG=1` at half of `WatchdogSec` while every long-lived thread and queue answers its
+///   heartbeat (`CollectorService.checkHeartbeat`): a wedged thread stops the pings and systemd
+///   restarts the service; an unreachable exchange does not, since a restart never brings it back;
+/// - `STATUS=` when the picture changes and every 30 s: streams live, what the others are doing
+///   (`reconnecting in 20 s (attempt 9): connection refused`), the disk;
+/// - `RELOADING=1`/`READY=1` around a reload, `STOPPING=1`.
+/// Each change of watchdog state is logged once with its reason.
 actor ServiceSupervisor {
+    /// How long a thread may leave its probe unanswered without a watchdog to feed.
+    private static let defaultStallLimit = Duration.seconds(30)
+
     private let service: CollectorService
     private let notifier: ServiceNotifier
     private let logger: Logger
-    private var readySent = false
-    private var lastStatus = (shape: "", atMicros: Int64(0))
-    private var lastPingMicros = Int64(0)
+    private var lastStatus = (shape: "", atNanos: Int64(0))
+    private var lastPingNanos = Int64(0)
     private var withholding: String?
     private var notifyFailed = false
 
@@ -23,11 +31,19 @@ actor ServiceSupervisor {
         self.logger = logger
     }
 
-    /// Checks the collector until cancelled.
+    /// Start-up is done: `READY=1` with the first status line.
+    func ready() {
+        let health = service.health()
+        logger.info("ready (\(health.summary))")
+        notify { try notifier.ready(status: health.summary) }
+        lastStatus = (shape(health), MonotonicClock.nowNanoseconds())
+    }
+
+    /// Checks the daemon until cancelled.
     func run() async {
         let tick = notifier.watchdogInterval.map { min(.seconds(1), $0 / 4) } ?? .seconds(1)
         while !Task.isCancelled {
-            check(nowMicros: WallClock.nowMicroseconds())
+            check(nowNanos: MonotonicClock.nowNanoseconds())
             try? await Task.sleep(for: tick)
         }
     }
@@ -53,37 +69,34 @@ actor ServiceSupervisor {
         notify { try notifier.stopping() }
     }
 
-    private func check(nowMicros now: Int64) {
-        let health = service.health(nowMicros: now)
-        if !readySent, health.ready {
-            readySent = true
-            logger.info("every subscription answered; ready (\(health.summary))")
-            notify { try notifier.ready(status: health.summary) }
-            lastStatus = (shape(health), now)
-        } else if readySent, shape(health) != lastStatus.shape || now - lastStatus.atMicros >= 30_000_000 {
+    private func check(nowNanos now: Int64) {
+        let stalls = service.checkHeartbeat(limit: notifier.watchdogInterval ?? Self.defaultStallLimit)
+        let health = service.health()
+        if shape(health) != lastStatus.shape || now - lastStatus.atNanos >= 30_000_000_000 {
             notify { try notifier.status(health.summary) }
             lastStatus = (shape(health), now)
         }
-        guard let interval = notifier.watchdogInterval else { return }
-        let reason = health.writer.failing ? "the disk refuses writes" : (health.flowing ? nil : "events are not flowing (\(health.liveStreams)/\(health.streams) streams live)")
+        let reason = stalls.isEmpty ? nil : stalls.map(\.description).joined(separator: ", ")
         if reason != withholding {
             if let reason {
-                logger.warning("withholding systemd watchdog pings: \(reason)")
+                logger.error("a thread is wedged (\(reason)): \(notifier.watchdogInterval == nil ? "no systemd watchdog is set to restart the service" : "withholding systemd watchdog pings, so systemd restarts the service")")
             } else if withholding != nil {
-                logger.notice("healthy again; systemd watchdog pings resumed")
+                logger.notice("every thread answers again\(notifier.watchdogInterval == nil ? "" : "; systemd watchdog pings resumed")")
             }
             withholding = reason
         }
-        let intervalMicros = interval.components.seconds * 1_000_000 + interval.components.attoseconds / 1_000_000_000_000
-        if reason == nil, now - lastPingMicros >= intervalMicros {
-            lastPingMicros = now
+        guard let interval = notifier.watchdogInterval, reason == nil else { return }
+        let intervalNanos = interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000
+        if now - lastPingNanos >= intervalNanos {
+            lastPingNanos = now
             notify { try notifier.watchdog() }
         }
     }
 
-    /// What the status line says apart from its counters: a change is reported at once.
+    /// What the status line says apart from its counters and countdowns: a change is reported at once.
     private func shape(_ health: CollectorHealth) -> String {
-        "\(health.liveStreams)/\(health.streams) \(health.writer.failing)"
+        "\(health.liveStreams)/\(health.streams) \(health.writer.failing) \(health.stalls.map(\.name))"
+            + health.shards.map { "\($0.retry?.attempt ?? 0)" }.joined(separator: ",")
     }
 
     private func notify(_ send: () throws -> Void) {

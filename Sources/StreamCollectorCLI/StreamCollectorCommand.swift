@@ -1,4 +1,5 @@
 import ArgumentParser
+import SystemService
 
 @main
 struct StreamCollectorCommand: AsyncParsableCommand {
@@ -11,6 +12,11 @@ struct StreamCollectorCommand: AsyncParsableCommand {
             Configuration: YAML (or JSON); every key can be overridden by STREAM_COLLECTOR_<KEY>
             (e.g. STREAM_COLLECTOR_OUTPUT_DIRECTORY). See config/stream-collector.yaml.
             """,
-        version: "0.1.0",
+        version: "0.9.0", // = VERSION (a test checks)
         subcommands: [RunCommand.self, CheckConfigCommand.self, SimulateCommand.self, ReplayCommand.self, VerifyCommand.self])
+
+    static func main() async {
+        CrashReports.install()
+        await main(nil)
+    }
 }

@@ -47,6 +47,7 @@ public final class NetworkLoop: @unchecked Sendable {
         case send(ConnectionID, [UInt8])
         case close(ConnectionID, UInt16, String)
         case reconcileFlow
+        case probe(@Sendable () -> Void)
         case stop
     }
 
@@ -217,6 +218,11 @@ public final class NetworkLoop: @unchecked Sendable {
     /// Sends a close frame with `code` and ends the connection.
     public func close(_ connection: ConnectionID, code: UInt16 = 1000, reason: String = "") {
         enqueue(.close(connection, code, reason))
+    }
+
+    /// Runs `answer` on the service thread once it next turns: proof that it is not wedged.
+    public func probe(_ answer: @escaping @Sendable () -> Void) {
+        enqueue(.probe(answer))
     }
 
     /// Reports that `bytes` of delivered messages have been fully handled downstream.
@@ -419,6 +425,8 @@ public final class NetworkLoop: @unchecked Sendable {
                 }
             case .reconcileFlow:
                 reconcileFlow()
+            case .probe(let answer):
+                answer()
             case .stop:
                 stopping = true
                 stopDeadline = DispatchTime.now().uptimeNanoseconds + 400_000_000

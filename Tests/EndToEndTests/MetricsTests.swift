@@ -16,10 +16,13 @@ import Testing
         let connection = try await server.subscriber(to: ["!assetIndex@arr"])
         let idle = try await get(port, "/healthz")
         #expect(idle.status == 503, "no events yet: \(idle.body)")
-        #expect(idle.body.contains("events are not flowing"))
+        #expect(idle.body.contains("unhealthy: 0/1 streams live; subscribed, waiting for the first event"), "\(idle.body)")
 
         let feed = SequencedFeed(hub: server.hub, interval: .milliseconds(50))
         try await eventually("healthy once events flow") { (try? await get(port, "/healthz").status) == 200 }
+        try await eventually("the first events written") {
+            (try? await get(port, "/metrics"))?.value(#"stream_collector_seconds_since_last_event{stream="!assetIndex@arr"}"#) != nil
+        }
         let live = try await get(port, "/metrics")
         #expect(live.status == 200)
         #expect(live.value(#"stream_collector_connection_state{connection="market-1"}"#) == 2)

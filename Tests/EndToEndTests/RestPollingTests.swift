@@ -163,19 +163,25 @@ import Testing
     }
 
     /// A certificate the collector does not trust fails every attempt, which is retried with a
-    /// growing delay, logged, and leaves the streams alone.
+    /// growing delay and counted, logged once for the whole episode, and leaves the streams alone.
     @Test func aTLSFailureIsRetriedWhileTheStreamsFlow() async throws {
         let rest = try await RestServer.start(tls: try TestCertificates.make()) { _ in .answer(.json(Bodies.assetIndexArray)) }
         defer { Task { await rest.stop() } }
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
         let url = "https://localhost:\(rest.port)\(Self.assetIndex)"
-        let daemon = try DaemonProcess(configuration: Self.configuration(port: server.port, rest: "  sources:\n    - {endpoint: \(url), interval_seconds: 1}\n"))
+        let daemon = try DaemonProcess(configuration: Self.configuration(port: server.port, rest: "  sources:\n    - {endpoint: \(url), interval_seconds: 1}\n"),
+                                       environment: DaemonProcess.metricsOnAnyPort)
+        let metrics = try await daemon.metricsPort()
         _ = try await server.subscriber(to: FaultInjectionTests.streams)
         let feed = SequencedFeed(hub: server.hub)
         try await eventually("three failed attempts, each retried", within: 20) {
-            daemon.log.components(separatedBy: "\(url) request failed").count > 3 && daemon.log.contains("retrying in")
+            let scrape = try? await Scrape.get(metrics, "/metrics")
+            return (scrape?.value(#"stream_collector_rest_requests_total{source="futures-asset-index",outcome="failed"}"#) ?? 0) >= 3
         }
+        let warnings = daemon.log.split(separator: "\n").filter { $0.hasPrefix("<4>") && $0.contains("\(url) request failed") }
+        #expect(warnings.count == 1, "the first failure is a warning, the next ones only debug lines and counts:\n\(warnings.joined(separator: "\n"))")
+        #expect(daemon.log.contains("retrying in") && daemon.log.contains("further failures are summarised every 5 min"))
         let (_, result) = try await finishRun(feed, daemon)
         #expect(result.lostUnmarked.isEmpty && result.duplicated.isEmpty, "\(result)")
         #expect(rest.requests.isEmpty, "no request got past the handshake")

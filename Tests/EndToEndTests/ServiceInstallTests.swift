@@ -26,7 +26,7 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let text = try String(contentsOf: Self.repository.appendingPathComponent("systemd/stream-collector.service"), encoding: .utf8)
         let path = folder.appendingPathComponent("stream-collector.service").path
-        try text.replacingOccurrences(of: "/usr/local/bin/stream-collector", with: DaemonProcess.binary)
+        try text.replacingOccurrences(of: "/usr/bin/stream-collector", with: DaemonProcess.binary)
             .write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
@@ -42,10 +42,19 @@ import Testing
         #expect(score != nil && score! <= 1.5, "\(security.output.split(separator: "\n").last ?? "")")
         let text = try String(contentsOfFile: unit, encoding: .utf8)
         for line in ["Type=notify", "WatchdogSec=", "Restart=on-failure", "StateDirectory=stream-collector", "User=stream-collector",
-                     "Group=stream-collector", "UMask=0027", "ExecReload=/bin/kill -HUP $MAINPID"] {
+                     "Group=stream-collector", "UMask=0027", "ExecReload=/bin/kill -HUP $MAINPID", "LimitNICE=-4",
+                     "swift-backtrace=/usr/libexec/stream-collector/swift-backtrace"] {
             #expect(text.contains(line), "the unit has \(line)")
         }
         #expect(!text.contains("DynamicUser=yes"), "DynamicUser would hide the files from a shipper")
+    }
+
+    /// The Debian package takes its version from VERSION and refuses a binary that says otherwise.
+    @Test func theBinarySaysTheVersionInTheVERSIONFile() throws {
+        let version = try String(contentsOf: Self.repository.appendingPathComponent("VERSION"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let printed = try Self.run(DaemonProcess.binary, ["--version"])
+        #expect(printed.status == 0 && printed.output.trimmingCharacters(in: .whitespacesAndNewlines) == version)
     }
 
     @Test func installIsIdempotentAndNeverOverwritesTheOperatorsConfiguration() throws {
@@ -68,8 +77,9 @@ import Testing
         #expect(passwd.contains(":/var/lib/stream-collector:/usr/sbin/nologin"))
         let group = try String(contentsOfFile: "\(stage)/etc/group", encoding: .utf8)
         #expect(group.split(separator: "\n").filter { $0.hasPrefix("stream-collector:") }.count == 1)
-        #expect(FileManager.default.contentsEqual(atPath: "\(stage)/usr/local/bin/stream-collector", andPath: DaemonProcess.binary))
-        #expect(FileManager.default.contentsEqual(atPath: "\(stage)/etc/systemd/system/stream-collector.service",
+        #expect(FileManager.default.contentsEqual(atPath: "\(stage)/usr/bin/stream-collector", andPath: DaemonProcess.binary))
+        #expect(FileManager.default.isExecutableFile(atPath: "\(stage)/usr/libexec/stream-collector/swift-backtrace"))
+        #expect(FileManager.default.contentsEqual(atPath: "\(stage)/lib/systemd/system/stream-collector.service",
                                                   andPath: Self.repository.appendingPathComponent("systemd/stream-collector.service").path))
         let attributes = try FileManager.default.attributesOfItem(atPath: "\(stage)/var/lib/stream-collector")
         #expect((attributes[.posixPermissions] as? Int) == 0o750)

@@ -35,4 +35,10 @@ void sc_gunzip_close(void *reader);
 /* Caps glibc's malloc arenas at `count` (mallopt M_ARENA_MAX). Returns 0, or EINVAL. */
 int sc_limit_malloc_arenas(int count);
 
+/* Makes every fatal signal the Swift runtime catches (SIGQUIT, SIGABRT, SIGBUS, SIGFPE, SIGILL,
+ * SIGSEGV, SIGTRAP) end the process once the runtime's handler has written its backtrace, even
+ * when the signal was sent with kill(2). Signals without a handler are left alone. Returns 0, or
+ * an errno value. */
+int sc_exit_after_crash_handlers(void);
+
 #endif

@@ -71,6 +71,8 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
     private var ticking: Bool
 
     private var backoff: Backoff
+    /// Failures since the shard last had a good connection: logged at its start, summarised, and at its end.
+    private var episode = FailureEpisode()
     private var sessions: [ConnectionID: ShardSession] = [:]
     private var primary: ConnectionID?
     private var replacement: ConnectionID?
@@ -138,6 +140,11 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
                 for id in sessions.keys { loop.close(id, code: 1000, reason: "unsubscribed") }
             }
         }
+    }
+
+    /// Runs `answer` on the shard's queue behind the work already queued there.
+    func probe(_ answer: @escaping @Sendable () -> Void) {
+        queue.async(execute: answer)
     }
 
     /// What the shard is doing, as of its last tick.
@@ -222,8 +229,10 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         let batches = batches(streams)
         sessions[id]?.openedAtMicros = WallClock.nowMicroseconds()
         sessions[id]?.requestsToSend = batches.count
-        logger.info("connected to \(target)\(sessions[id]?.role == .replacement ? " (replacement)" : ""); subscribing \(streams.count) streams")
+        logger.log(level: episode.isOngoing ? .debug : .info,
+                   "connected to \(target)\(sessions[id]?.role == .replacement ? " (replacement)" : ""); subscribing \(streams.count) streams")
         send(.subscribe, batches[...], on: id)
+        publishStatus()
     }
 
     private func batches(_ streams: [String]) -> [[String]] {
@@ -268,13 +277,14 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         if session.pending.isEmpty, session.requestsToSend == 0, session.answeredAllAtMicros == nil {
             session.answeredAllAtMicros = WallClock.nowMicroseconds()
             if session.refused.isEmpty {
-                logger.info("all \(streams.count) subscriptions acknowledged")
+                logger.log(level: episode.isOngoing ? .debug : .info, "all \(streams.count) subscriptions acknowledged")
             } else {
                 logger.error("\(session.refused.count) of \(streams.count) subscriptions refused; they are retried on the next reconnect")
             }
         }
         sessions[id] = session
         progressed(id)
+        publishStatus()
     }
 
     /// A session's requests were all answered or its first data arrived: if that makes the
@@ -283,7 +293,13 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
     /// left to end.
     private func progressed(_ id: ConnectionID) {
         sessions[id]?.updateLiveness(ticking: ticking)
-        guard id == primary, let liveSince = sessions[id]?.liveSinceMicros, let outage else { return }
+        guard id == primary, let liveSince = sessions[id]?.liveSinceMicros else { return }
+        let announced = published.withLock { status in
+            defer { status.retry = nil }
+            return status.liveSinceMicros == liveSince && status.retry == nil
+        }
+        if !announced { publishStatus() }
+        guard let outage else { return }
         self.outage = nil
         recordGap(outage, untilMicros: liveSince, stillOpen: false)
     }
@@ -305,7 +321,7 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         }
         guard let id = primary, let session = sessions[id] else { return }
         if let liveSince = session.liveSinceMicros {
-            if now - liveSince >= Int64(settings.healthyAfterSeconds) * 1_000_000 { backoff.reset() }
+            if now - liveSince >= Int64(settings.healthyAfterSeconds) * 1_000_000 { connectionIsGood() }
             if replacement == nil, !scheduled.contains(.replacement), now >= renewalNotBeforeMicros,
                let openedAt = session.openedAtMicros, now - openedAt >= Int64(settings.renewAfterSeconds) * 1_000_000 {
                 logger.info("connection is \((now - openedAt) / 1_000_000) s old (renew_after_seconds): opening its replacement before closing it")
@@ -315,6 +331,14 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         checkSilence(session, now: now)
     }
 
+    /// The primary has been live long enough: the backoff starts over and a failure episode ends.
+    private func connectionIsGood() {
+        backoff.reset()
+        if case .ended(let failures, let seconds) = episode.succeeded(nowNanos: MonotonicClock.nowNanoseconds()) {
+            logger.notice("streams live again after \(FailureEpisode.describe(seconds: seconds)) and \(failures) failed or lost connection(s)")
+        }
+    }
+
     private func publishStatus() {
         let session = primary.flatMap { sessions[$0] }
         published.withLock {
@@ -322,7 +346,8 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
             $0.openedAtMicros = session?.openedAtMicros
             $0.liveSinceMicros = session?.liveSinceMicros
             $0.lastDataMicros = session?.activity.lastDataMicros ?? 0
-            if session?.answeredAllAtMicros != nil { $0.answeredOnce = true }
+            $0.answered = session?.answeredAllAtMicros != nil
+            if $0.answered { $0.answeredOnce = true }
         }
     }
 
@@ -416,7 +441,19 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
             logger.warning("\(detail); continuing on the replacement connection")
         } else {
             let delay = scheduleConnect(.primary, afterMilliseconds: backoff.nextDelayMilliseconds())
-            logger.warning("\(detail); reconnecting in \(delay) ms (attempt \(backoff.failures))")
+            let now = MonotonicClock.nowNanoseconds()
+            published.withLock {
+                $0.retry = ShardStatus.Retry(atNanos: now + Int64(delay) * 1_000_000, attempt: backoff.failures, cause: detail)
+            }
+            let next = "reconnecting in \(delay) ms (attempt \(backoff.failures))"
+            switch episode.failed(nowNanos: now) {
+            case .started:
+                logger.warning("\(detail); \(next); further failures are summarised every \(FailureEpisode.describe(seconds: episode.summaryIntervalNanos / 1_000_000_000))")
+            case .continuing(let failures, let seconds):
+                logger.warning("still no live connection: \(failures) failed or lost connections in \(FailureEpisode.describe(seconds: seconds)); last: \(detail); \(next)")
+            case .ended, nil:
+                logger.debug("\(detail); \(next)")
+            }
         }
     }
 

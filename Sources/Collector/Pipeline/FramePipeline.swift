@@ -68,6 +68,11 @@ final class FramePipeline: Sendable {
         submit(outcome.records + outcome.rejections.map(\.record))
     }
 
+    /// Runs `answer` on the decode queue behind the work already queued there.
+    func probe(_ answer: @escaping @Sendable () -> Void) {
+        queue.async(execute: answer)
+    }
+
     /// Waits until every submitted message has been decoded and handed to the writer.
     func flush() {
         queue.sync {}

@@ -87,6 +87,11 @@ final class RecordWriter: @unchecked Sendable {
 
     var status: WriterStatus { published.withLock { $0 } }
 
+    /// Runs `answer` on the writer queue behind the writes already queued there.
+    func probe(_ answer: @escaping @Sendable () -> Void) {
+        queue.async(execute: answer)
+    }
+
     /// Applies new rotation and buffer settings and starts new files (SIGHUP).
     func reconfigure(_ configuration: StorageConfiguration) {
         queue.sync {

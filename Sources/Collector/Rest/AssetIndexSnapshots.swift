@@ -117,4 +117,9 @@ final class AssetIndexSnapshots: @unchecked Sendable {
         notBefore = .now() + .seconds(delay)
         wanted = true
     }
+
+    /// Runs `answer` on the snapshot queue behind the work already queued there.
+    func probe(_ answer: @escaping @Sendable () -> Void) {
+        queue.async(execute: answer)
+    }
 }

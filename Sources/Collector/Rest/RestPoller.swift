@@ -25,6 +25,7 @@ final class RestPoller: @unchecked Sendable {
         let target: NetworkTarget
         var due: DispatchTime
         var backoff: Backoff
+        var episode = FailureEpisode()
         var startedAt = DispatchTime.now()
         var inFlight = false
         var disabled = false
@@ -66,6 +67,11 @@ final class RestPoller: @unchecked Sendable {
     func start() {
         logger.info("polling \(source.endpoint) every \(source.intervalSeconds) s (\(slots.count) request(s), weight \(source.weightPerInterval) per round)")
         queue.async { self.pump() }
+    }
+
+    /// Runs `answer` on the poller's queue behind the work already queued there.
+    func probe(_ answer: @escaping @Sendable () -> Void) {
+        queue.async(execute: answer)
     }
 
     /// No more requests; answers still in flight are dropped.
@@ -140,8 +146,8 @@ final class RestPoller: @unchecked Sendable {
         if let rejection = result.rejections.first {
             logger.warning("\(slots[index].target): \(result.rejections.count) element(s) unreadable (\(rejection.detail)); kept in the rejected-frames file")
         }
-        if slots[index].backoff.failures > 0 {
-            logger.info("\(slots[index].target) answers again after \(slots[index].backoff.failures) failed attempt(s)")
+        if case .ended(let failures, let seconds) = slots[index].episode.succeeded(nowNanos: MonotonicClock.nowNanoseconds()) {
+            logger.notice("\(slots[index].target) answers again after \(FailureEpisode.describe(seconds: seconds)) and \(failures) failed attempt(s)")
         }
         slots[index].backoff.reset()
         slots[index].due = max(.now(), slots[index].startedAt + .seconds(source.intervalSeconds))
@@ -160,6 +166,14 @@ final class RestPoller: @unchecked Sendable {
     private func retry(_ index: Int, _ detail: String) {
         let delay = slots[index].backoff.nextDelayMilliseconds()
         slots[index].due = .now() + .milliseconds(delay)
-        logger.warning("\(slots[index].target) \(detail); retrying in \(String(format: "%.1f", Double(delay) / 1000)) s")
+        let next = "retrying in \(String(format: "%.1f", Double(delay) / 1000)) s"
+        switch slots[index].episode.failed(nowNanos: MonotonicClock.nowNanoseconds()) {
+        case .started:
+            logger.warning("\(slots[index].target) \(detail); \(next); further failures are summarised every \(FailureEpisode.describe(seconds: slots[index].episode.summaryIntervalNanos / 1_000_000_000))")
+        case .continuing(let failures, let seconds):
+            logger.warning("\(slots[index].target) still failing: \(failures) attempts in \(FailureEpisode.describe(seconds: seconds)); last: \(detail); \(next)")
+        case .ended, nil:
+            logger.debug("\(slots[index].target) \(detail); \(next)")
+        }
     }
 }

@@ -52,6 +52,11 @@ final class DaemonProcess: @unchecked Sendable {
 
     var processIdentifier: Int32 { process.processIdentifier }
 
+    /// The signal that ended the process, if one did.
+    var terminationSignal: Int32? {
+        process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil
+    }
+
     /// Replaces the configuration file (the data directory and fsync interval are added as at start).
     func writeConfiguration(_ configuration: String, output: String = "") throws {
         try (configuration + "\noutput:\n  directory: \(dataDirectory)\n  fsync_interval_ms: 100\n" + output)

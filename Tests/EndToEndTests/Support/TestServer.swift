@@ -13,11 +13,12 @@ struct TestServer {
     var port: Int { server.port }
 
     /// - Parameters:
+    ///   - port: where to listen (0: any free port).
     ///   - lifetime: the hub closes each connection this long after it connected (the 24 h cut).
     ///   - admit: decides per TCP connection whether to serve, refuse, stall or reject it.
     ///   - answer: replies to plain HTTP (REST) requests.
     ///   - wrap: puts a handler in front of the hub (to inject replies).
-    static func start(tls certificates: TestCertificates? = nil, lifetime: TimeAmount? = nil,
+    static func start(port: Int = 0, tls certificates: TestCertificates? = nil, lifetime: TimeAmount? = nil,
                       admit: @escaping @Sendable () -> Admission = { .accept },
                       answer: @escaping @Sendable (PlainHTTPRequest) -> HTTPAnswer = { _ in .notFound },
                       wrap: (MarketHub) -> any WebSocketServerHandler = { $0 }) async throws -> TestServer {
@@ -34,7 +35,7 @@ struct TestServer {
                 }
             }
         }
-        let server = try await WebSocketServer.start(host: "127.0.0.1", port: 0, handler: wrap(hub), securing: securing, admit: admit, answer: answer)
+        let server = try await WebSocketServer.start(host: "127.0.0.1", port: port, handler: wrap(hub), securing: securing, admit: admit, answer: answer)
         return TestServer(hub: hub, server: server)
     }
 
