@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs stream-collector as a systemd service: the binary, the unit, a configuration that is
-# never overwritten once there, and the stream-collector system user and group. Safe to run again
+# Installs stream-collector as a systemd service from a build on this machine: the binary, the
+# static Swift backtracer, the unit, a configuration that is never overwritten once there, and the
+# stream-collector system user and group — the same paths and user as the Debian package
+# (scripts/package), which is the way to install on a machine without Swift. Safe to run again
 # (an upgrade): every step checks what is already in place.
 #
-#   sudo scripts/install.sh                 build (release) and install; enable and (re)start the service
+#   sudo scripts/install.sh                 build (release, static) and install; enable and (re)start the service
 #   sudo scripts/install.sh --binary PATH   install this binary instead of building one
 #   sudo scripts/install.sh --no-start      install and enable, but do not start or restart
 #   scripts/install.sh --root DIR           stage everything under DIR (users in DIR/etc), touch nothing else
@@ -18,7 +20,7 @@ while [ $# -gt 0 ]; do
         --binary) binary="$2"; shift 2 ;;
         --root) root="$(realpath -m "$2")"; shift 2 ;;
         --no-start) start=no; shift ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
         *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 64 ;;
     esac
 done
@@ -28,17 +30,25 @@ if [ -z "$root" ] && [ "$(id -u)" -ne 0 ]; then
 fi
 
 name=stream-collector
-bin="$root/usr/local/bin/$name"
+bin="$root/usr/bin/$name"
+libexec="$root/usr/libexec/$name"
 etc="$root/etc/$name"
-unit="$root/etc/systemd/system/$name.service"
+unit="$root/lib/systemd/system/$name.service"
 state="$root/var/lib/$name"
 
+if [ -z "$root" ] && dpkg-query -W -f='${Status}' "$name" 2>/dev/null | grep -q "install ok installed"; then
+    echo "install.sh: the $name Debian package is installed here; upgrade it with a newer package (scripts/package)," >&2
+    echo "or remove it first (apt-get remove $name: the recorded data and the configuration stay)" >&2
+    exit 73
+fi
 if [ -z "$binary" ]; then
     scripts/setup
-    swift build -c release --product "$name"
-    binary="$(swift build -c release --show-bin-path)/$name"
+    swift build -c release --static-swift-stdlib --product "$name"
+    binary="$(swift build -c release --static-swift-stdlib --show-bin-path)/$name"
 fi
 [ -x "$binary" ] || { echo "install.sh: $binary is not an executable" >&2; exit 66; }
+backtracer="$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")/libexec/swift/linux/swift-backtrace-static"
+[ -x "$backtracer" ] || { echo "install.sh: no static Swift backtracer at $backtracer (crash reports need it)" >&2; exit 66; }
 
 # The user and group (system accounts, no login, no home of their own).
 users=()
@@ -57,9 +67,11 @@ if ! grep -q "^$name:" "$root/etc/passwd" 2>/dev/null && ! { [ -z "$root" ] && g
     echo "created user $name"
 fi
 # The binary: copied next to its place, then renamed over it (a running service keeps its old inode).
-install -d -m 0755 "$(dirname "$bin")"
+install -d -m 0755 "$(dirname "$bin")" "$libexec"
 install -m 0755 "$binary" "$bin.new"
 mv -f "$bin.new" "$bin"
+install -m 0755 "$backtracer" "$libexec/swift-backtrace.new"
+mv -f "$libexec/swift-backtrace.new" "$libexec/swift-backtrace"
 
 # The configuration: installed once, then left to the operator; the shipped one goes beside it.
 install -d -m 0750 "$etc"
@@ -83,9 +95,9 @@ if command -v systemd-analyze >/dev/null; then
     if [ -z "$root" ]; then
         systemd-analyze verify "$unit"
     else
-        # The staged unit names /usr/local/bin; verify a copy that points into the stage.
+        # The staged unit names /usr/bin; verify a copy that points into the stage.
         check="$(mktemp -d)"
-        sed "s#/usr/local/bin/$name#$bin#g" "$unit" > "$check/$name.service"
+        sed "s#/usr/bin/$name#$bin#g" "$unit" > "$check/$name.service"
         systemd-analyze verify "$check/$name.service"
         rm -rf "$check"
     fi
