@@ -9,6 +9,8 @@ let package = Package(
         .executable(name: "stream-collector-soak", targets: ["StreamCollectorSoak"]),
         .executable(name: "stream-collector-bench", targets: ["StreamCollectorBench"]),
         .executable(name: "lws-floor", targets: ["LWSFloor"]),
+        // Test support: preloaded into the daemon by the clock-step tests to step its wall clock.
+        .library(name: "WallClockShift", type: .dynamic, targets: ["CWallClockShift"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,7 +26,8 @@ let package = Package(
             pkgConfig: "libwebsockets",
             providers: [.apt(["libwebsockets-dev"])]
         ),
-        .target(name: "WebSocketTransport", dependencies: ["CLibWebSockets"]),
+        .target(name: "Clocks"),
+        .target(name: "WebSocketTransport", dependencies: ["CLibWebSockets", "Clocks"]),
         .systemLibrary(
             name: "CYAML",
             pkgConfig: "yaml-0.1",
@@ -33,9 +36,9 @@ let package = Package(
         .target(name: "YAMLReader", dependencies: ["CYAML"]),
         .target(name: "MarketDecoding"),
         .target(name: "CLinux", linkerSettings: [.linkedLibrary("z")]),
-        .target(name: "RecordStorage", dependencies: ["MarketDecoding", "CLinux"]),
+        .target(name: "RecordStorage", dependencies: ["MarketDecoding", "CLinux", "Clocks"]),
         .target(name: "StreamVerification", dependencies: ["RecordStorage", "MarketDecoding"]),
-        .target(name: "Replay", dependencies: ["RecordStorage", "MarketDecoding", "MarketServer"]),
+        .target(name: "Replay", dependencies: ["RecordStorage", "MarketDecoding", "MarketServer", "Clocks"]),
         .target(name: "HTTPServing", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -47,15 +50,15 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOWebSocket", package: "swift-nio"),
         ]),
-        .target(name: "SystemService", dependencies: ["CLinux"]),
+        .target(name: "SystemService", dependencies: ["CLinux", "Clocks"]),
         .target(name: "Collector", dependencies: [
-            "WebSocketTransport", "MarketDecoding", "RecordStorage",
+            "WebSocketTransport", "MarketDecoding", "RecordStorage", "Clocks",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             "YAMLReader",
         ]),
         .executableTarget(name: "StreamCollectorCLI", dependencies: [
-            "Collector", "MarketServer", "SystemService", "HTTPServing", "Replay", "RecordStorage", "StreamVerification",
+            "Collector", "MarketServer", "SystemService", "HTTPServing", "Replay", "RecordStorage", "StreamVerification", "Clocks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -66,7 +69,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "StreamCollectorBench", dependencies: [
-            "MarketDecoding", "RecordStorage", "HTTPServing",
+            "MarketDecoding", "RecordStorage", "HTTPServing", "Clocks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -74,13 +77,14 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .executableTarget(name: "LWSFloor", dependencies: ["CLibWebSockets"]),
+        .target(name: "CWallClockShift", linkerSettings: [.linkedLibrary("dl")]),
         .testTarget(name: "MarketDecodingTests", dependencies: ["MarketDecoding"]),
         .testTarget(name: "YAMLReaderTests", dependencies: ["YAMLReader"]),
-        .testTarget(name: "RecordStorageTests", dependencies: ["RecordStorage", "MarketDecoding"]),
-        .testTarget(name: "ReplayTests", dependencies: ["Replay", "RecordStorage", "MarketDecoding"]),
-        .testTarget(name: "CollectorTests", dependencies: ["Collector", "WebSocketTransport", "MarketServer"]),
+        .testTarget(name: "RecordStorageTests", dependencies: ["RecordStorage", "MarketDecoding", "Clocks"]),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "RecordStorage", "MarketDecoding", "Clocks"]),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "WebSocketTransport", "MarketServer", "MarketDecoding", "Clocks"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "MarketServer", "HTTPServing", "MarketDecoding", "StreamVerification",
+            "MarketServer", "HTTPServing", "MarketDecoding", "StreamVerification", "Clocks",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOWebSocket", package: "swift-nio"),

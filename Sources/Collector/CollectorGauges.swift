@@ -10,17 +10,18 @@ final class CollectorGauges: Sendable {
     /// is destroyed rather than left at its last value.
     private let gauges = Mutex<[String: Gauge]>([:])
 
-    func refresh(_ health: CollectorHealth, lastEventMicros: [String: Int64], bufferLimitBytes: Int, nowMicros: Int64) {
+    /// Times are on the monotonic clock.
+    func refresh(_ health: CollectorHealth, lastEventWrittenNanos: [String: Int64], bufferLimitBytes: Int, nowNanos: Int64) {
         var values: [(label: String, dimensions: [(String, String)], value: Double)] = []
         for shard in health.shards {
-            let state: Double = shard.liveSinceMicros != nil ? 2 : (shard.openedAtMicros != nil ? 1 : 0)
+            let state: Double = shard.liveSinceNanos != nil ? 2 : (shard.openedAtNanos != nil ? 1 : 0)
             values.append(("stream_collector_connection_state", [("connection", shard.label)], state))
-            let age = shard.openedAtMicros.map { Double(nowMicros - $0) / 1e6 } ?? 0
+            let age = shard.openedAtNanos.map { Double(nowNanos - $0) / 1e9 } ?? 0
             values.append(("stream_collector_connection_age_seconds", [("connection", shard.label)], age))
         }
         let configured = Set(health.shards.flatMap(\.streams))
-        for (stream, micros) in lastEventMicros where configured.contains(stream) {
-            values.append(("stream_collector_seconds_since_last_event", [("stream", stream)], Double(nowMicros - micros) / 1e6))
+        for (stream, nanos) in lastEventWrittenNanos where configured.contains(stream) {
+            values.append(("stream_collector_seconds_since_last_event", [("stream", stream)], Double(nowNanos - nanos) / 1e9))
         }
         values.append(("stream_collector_buffer_bytes", [], Double(health.writer.bufferedBytes)))
         values.append(("stream_collector_buffer_limit_bytes", [], Double(bufferLimitBytes)))

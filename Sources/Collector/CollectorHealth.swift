@@ -24,13 +24,14 @@ public struct CollectorHealth: Sendable {
     /// Why the streams that are not live are not, e.g. `reconnecting in 20 s (attempt 9): connection refused`.
     public let upstream: String?
 
+    /// `nowNanos` and `staleNanos` are on the monotonic clock.
     init(shards: [ShardStatus], writer: WriterStatus, stalls: [Heartbeat.Stall], stats: CollectorStats.Snapshot,
-         staleMicros: Int64, nowMicros: Int64, nowNanos: Int64) {
+         staleNanos: Int64, nowNanos: Int64) {
         self.shards = shards
         self.writer = writer
         self.stalls = stalls
         ready = shards.allSatisfy(\.answeredOnce)
-        let live = shards.filter { $0.isFlowing(nowMicros: nowMicros, staleMicros: staleMicros) }
+        let live = shards.filter { $0.isFlowing(nowNanos: nowNanos, staleNanos: staleNanos) }
         flowing = live.count == shards.count
         streams = shards.reduce(0) { $0 + $1.streams.count }
         liveStreams = live.reduce(0) { $0 + $1.streams.count }

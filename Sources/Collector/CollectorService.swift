@@ -1,3 +1,4 @@
+import Clocks
 import Foundation
 import Logging
 import MarketDecoding
@@ -24,6 +25,7 @@ public final class CollectorService: Sendable {
     private let state: Mutex<State>
     private let gauges = CollectorGauges()
     private let heartbeat = Heartbeat()
+    private let clockSteps = Mutex(ClockStepDetector())
 
     private struct State {
         var configuration: CollectorConfiguration
@@ -93,15 +95,16 @@ public final class CollectorService: Sendable {
         }
         let snapshots = self.snapshots
         let makeShard: @Sendable (String, [String], Int64?) -> StreamShard = { label, streams, downSince in
-            StreamShard(label: label, streams: streams, target: target, settings: settings, loop: loop, pipeline: pipeline,
-                        throttle: throttle, stats: stats, logger: logger, downSinceMicros: downSince,
+            StreamShard(label: label, streams: streams, target: target, settings: settings, transport: loop, output: pipeline,
+                        runtime: DispatchShardRuntime(label: label), throttle: throttle, stats: stats, logger: logger,
+                        downSinceMicros: downSince,
                         afterGap: { streams in
-                            if streams.contains(where: { StreamFamily.of(stream: $0) == .assetIndex }) { snapshots?.request() }
+                            if streams.contains(where: { StreamCatalog.family(of: $0) == .assetIndex }) { snapshots?.request() }
                         })
         }
         self.makeShard = makeShard
         let downSince = writer.previousRunLastWriteMicros
-        let groups = Self.split(configuration.allStreams, by: configuration.streamsPerConnection)
+        let groups = configuration.allStreams.chunked(into: configuration.streamsPerConnection)
         let shards = groups.enumerated().map { index, streams in makeShard("market-\(index + 1)", streams, downSince) }
         let pollers = configuration.rest.sources.compactMap(makePoller)
         state = Mutex(State(configuration: configuration, shards: shards, shardsMade: shards.count, pollers: pollers))
@@ -179,12 +182,11 @@ public final class CollectorService: Sendable {
         return restartOnly
     }
 
-    /// How the collector is doing right now.
-    public func health(nowMicros: Int64 = WallClock.nowMicroseconds()) -> CollectorHealth {
+    /// How the collector is doing right now (`nowNanos`: the monotonic clock).
+    public func health(nowNanos: Int64 = MonotonicClock.nowNanoseconds()) -> CollectorHealth {
         let (configuration, shards) = state.withLock { ($0.configuration, $0.shards) }
         return CollectorHealth(shards: shards.map(\.status), writer: writer.status, stalls: heartbeat.stalls, stats: stats.snapshot,
-                               staleMicros: Int64(configuration.staleAfterSeconds) * 1_000_000, nowMicros: nowMicros,
-                               nowNanos: MonotonicClock.nowNanoseconds())
+                               staleNanos: Int64(configuration.staleAfterSeconds) * 1_000_000_000, nowNanos: nowNanos)
     }
 
     /// Probes every long-lived thread and queue — the libwebsockets service thread, decoding, the
@@ -206,12 +208,23 @@ public final class CollectorService: Sendable {
         return heartbeat.check(participants, limit: limit, period: max(.milliseconds(500), limit / 4))
     }
 
+    /// Compares the wall clock with the monotonic one; a step is logged once with its size and
+    /// counted (`stream_collector_clock_steps_total`), and changes nothing else: ages, silences and
+    /// timers run on the monotonic clock, only the dates written follow the new time. Call it
+    /// regularly (the supervisor does, every second).
+    public func checkClock(now: Moment = .now()) {
+        guard let step = clockSteps.withLock({ $0.observe(now) }) else { return }
+        let seconds = Double(step) / 1e6
+        stats.clockStepped(seconds: seconds)
+        logger.warning("the wall clock stepped \(step > 0 ? "forward" : "back") by \(String(format: "%.3f", abs(seconds))) s (NTP, chrony or an operator); nothing reconnects or renews for it: durations are measured on the monotonic clock, while recvTime, gap dates, file names and hour folders follow the new time", metadata: ["clock": "wall"])
+    }
+
     /// Sets the moment-describing gauges (connection state and age, seconds since each stream's
     /// last event, buffer fill, health); a metrics exporter calls it before each scrape.
-    public func refreshGauges(nowMicros: Int64 = WallClock.nowMicroseconds()) {
+    public func refreshGauges(nowNanos: Int64 = MonotonicClock.nowNanoseconds()) {
         let bufferLimit = configuration.storage.bufferBytes
-        gauges.refresh(health(nowMicros: nowMicros), lastEventMicros: stats.snapshot.lastEventMicros,
-                       bufferLimitBytes: bufferLimit, nowMicros: nowMicros)
+        gauges.refresh(health(nowNanos: nowNanos), lastEventWrittenNanos: stats.snapshot.lastEventWrittenNanos,
+                       bufferLimitBytes: bufferLimit, nowNanos: nowNanos)
     }
 
     public func stop() {
@@ -229,10 +242,6 @@ public final class CollectorService: Sendable {
         logger.info("stopped: \(snapshot.framesReceived) frames received; records written: \(list(snapshot.recordsWritten)); rejected: \(list(snapshot.rejected)); gaps: \(snapshot.gaps) (\(String(format: "%.3f", snapshot.gapSeconds)) s); renewals: \(snapshot.renewals); REST snapshots: \(list(snapshot.snapshots)); REST requests: \(list(snapshot.restRequests)); duplicates dropped: \(snapshot.duplicatesDropped); reconnects: \(list(snapshot.reconnects))")
     }
 
-    static func split(_ streams: [String], by size: Int) -> [[String]] {
-        stride(from: 0, to: streams.count, by: size).map { Array(streams[$0..<min($0 + size, streams.count)]) }
-    }
-
     /// Which streams each existing shard keeps (in its order), where the new ones go (into
     /// shards with room first, then new shards of at most `limit`).
     static func reassign(_ wanted: [String], over current: [[String]], limit: Int) -> (existing: [[String]], added: [[String]]) {
@@ -245,7 +254,7 @@ public final class CollectorService: Sendable {
             existing[index] += fresh.prefix(room)
             fresh = fresh.dropFirst(room)
         }
-        return (existing, split(Array(fresh), by: limit))
+        return (existing, Array(fresh).chunked(into: limit))
     }
 }
 

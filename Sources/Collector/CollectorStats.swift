@@ -1,3 +1,4 @@
+import Clocks
 import MarketDecoding
 import Metrics
 import Synchronization
@@ -9,8 +10,8 @@ import Synchronization
 public final class CollectorStats: Sendable {
     public struct Snapshot: Sendable {
         public var recordsWritten: [String: Int] = [:]
-        /// Receive time of the latest event written, per stream (µs since the epoch).
-        public var lastEventMicros: [String: Int64] = [:]
+        /// When an event of each stream was last written, on the monotonic clock (ns).
+        public var lastEventWrittenNanos: [String: Int64] = [:]
         public var rejected: [String: Int] = [:]
         public var subscriptionErrors = 0
         public var reconnects: [String: Int] = [:]
@@ -25,6 +26,9 @@ public final class CollectorStats: Sendable {
         /// REST poller requests by `source/outcome`.
         public var restRequests: [String: Int] = [:]
         public var writeErrors = 0
+        /// Steps of the wall clock noticed, and the size of the last one (s; positive: forward).
+        public var clockSteps = 0
+        public var lastClockStepSeconds = 0.0
     }
 
     private let state = Mutex(Snapshot())
@@ -39,6 +43,8 @@ public final class CollectorStats: Sendable {
     private let subscriptionErrorsCounter = Counter(label: "stream_collector_subscription_errors_total")
     private let writeErrorsCounter = Counter(label: "stream_collector_write_errors_total")
     private let fsyncTimer = Metrics.Timer(label: "stream_collector_fsync_seconds")
+    private let clockStepsCounter = Counter(label: "stream_collector_clock_steps_total")
+    private let lastClockStepGauge = Gauge(label: "stream_collector_clock_last_step_seconds")
 
     public init() {}
 
@@ -52,17 +58,17 @@ public final class CollectorStats: Sendable {
     /// Counts records that reached the store: per family, and events (and their bytes) per stream.
     func written(_ records: [Record]) {
         var families: [StreamFamily: Int] = [:]
-        var streams: [String: (events: Int, bytes: Int, lastMicros: Int64)] = [:]
+        var streams: [String: (events: Int, bytes: Int)] = [:]
         for record in records {
             families[record.family, default: 0] += 1
             guard let stream = record.identity?.stream else { continue }
-            streams[stream, default: (0, 0, 0)].events += 1
+            streams[stream, default: (0, 0)].events += 1
             streams[stream]!.bytes += record.line.count
-            streams[stream]!.lastMicros = max(streams[stream]!.lastMicros, record.receivedAtMicros)
         }
+        let now = MonotonicClock.nowNanoseconds()
         state.withLock { snapshot in
             for (family, count) in families { snapshot.recordsWritten[family.name, default: 0] += count }
-            for (stream, counts) in streams { snapshot.lastEventMicros[stream] = max(snapshot.lastEventMicros[stream] ?? 0, counts.lastMicros) }
+            for stream in streams.keys { snapshot.lastEventWrittenNanos[stream] = now }
         }
         for (family, count) in families {
             counter("stream_collector_records_written_total", ("family", family.name)).increment(by: count)
@@ -138,6 +144,16 @@ public final class CollectorStats: Sendable {
     func writeError() {
         state.withLock { $0.writeErrors += 1 }
         writeErrorsCounter.increment()
+    }
+
+    /// Counts a step of the wall clock of `seconds` (positive: forward).
+    func clockStepped(seconds: Double) {
+        state.withLock {
+            $0.clockSteps += 1
+            $0.lastClockStepSeconds = seconds
+        }
+        clockStepsCounter.increment()
+        lastClockStepGauge.record(seconds)
     }
 
     func synced(nanoseconds: Int64) {

@@ -132,9 +132,9 @@ public struct FrameDecoder: Sendable {
     private func inferredStream(_ schema: EventSchema, symbol: String, inArray: Bool) -> String {
         switch schema.eventType {
         case EventSchema.assetIndexUpdate.eventType:
-            inArray ? "!assetIndex@arr" : symbol.lowercased() + "@assetIndex"
+            inArray ? StreamCatalog.allAssetIndexes : StreamCatalog.assetIndex(symbol: symbol)
         case EventSchema.contractInfo.eventType:
-            "!contractInfo"
+            StreamCatalog.contractInfo
         default:
             "unknown"
         }

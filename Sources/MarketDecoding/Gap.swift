@@ -1,8 +1,10 @@
 /// A stretch of time in which events of some streams may be missing from the files, and why.
 ///
 /// Written as a `collector.gap` line into the files of the family it concerns, so a reader of those
-/// files alone learns what they lack. Times are local receive-clock times: events whose `eventTime`
-/// falls strictly between `from` and `to` may be missing; events at the edges were received.
+/// files alone learns what they lack. `from` and `to` are wall-clock receive times: events whose
+/// `eventTime` falls strictly between them may be missing; events at the edges were received. Its
+/// `seconds` is the real length: measured on the monotonic clock when one run saw both ends, so
+/// it differs from `to − from` by any step of the wall clock in between.
 public struct Gap: Sendable, Equatable {
     /// Why the gap happened; the `reason` field of the record.
     public enum Reason: String, Sendable {
@@ -25,9 +27,11 @@ public struct Gap: Sendable, Equatable {
     public var source: String
     /// For `bufferOverflow`: how many records were dropped.
     public var droppedRecords: Int?
+    /// The length measured on the monotonic clock; nil: `toMicros − fromMicros`.
+    public var elapsedMicros: Int64?
 
     public init(family: StreamFamily, streams: [String], fromMicros: Int64, toMicros: Int64, reason: Reason,
-                detail: String, source: String, droppedRecords: Int? = nil) {
+                detail: String, source: String, droppedRecords: Int? = nil, elapsedMicros: Int64? = nil) {
         self.family = family
         self.streams = streams
         self.fromMicros = fromMicros
@@ -36,7 +40,11 @@ public struct Gap: Sendable, Equatable {
         self.detail = detail
         self.source = source
         self.droppedRecords = droppedRecords
+        self.elapsedMicros = elapsedMicros
     }
+
+    /// How long the gap lasted, in microseconds.
+    public var lengthMicros: Int64 { elapsedMicros ?? (toMicros - fromMicros) }
 
     /// The `collector.gap` line, stored in the partition of `writtenAtMicros`.
     public func record(writtenAtMicros: Int64) -> Record {
@@ -47,7 +55,7 @@ public struct Gap: Sendable, Equatable {
         line.string("to", UTCTime(microsecondsSinceEpoch: toMicros).iso8601)
         line.integer("fromMs", fromMicros / 1000)
         line.integer("toMs", (toMicros + 999) / 1000)
-        line.raw("seconds", Array(Self.seconds(toMicros - fromMicros).utf8))
+        line.raw("seconds", Array(Self.seconds(lengthMicros).utf8))
         line.string("reason", reason.rawValue)
         line.string("detail", detail)
         line.string("source", source)

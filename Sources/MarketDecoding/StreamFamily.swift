@@ -25,13 +25,5 @@ public struct StreamFamily: Hashable, Sendable, CustomStringConvertible {
     public static let all: [StreamFamily] = [.assetIndex, .contractInfo, .otherEvents, .restAssetIndex,
                                              .restPortfolioAssetIndex, .restBydoxeMarkPrice, .rejected]
 
-    /// The family whose files hold the records of a stream (subscribed, or `rest:<path>`).
-    public static func of(stream: String) -> StreamFamily {
-        if let document = RestDocument.recording(stream: stream) { return document.family }
-        if stream == "!contractInfo" { return .contractInfo }
-        if stream == "!assetIndex@arr" || stream.hasSuffix("@assetIndex") { return .assetIndex }
-        return .otherEvents
-    }
-
     public var description: String { name }
 }

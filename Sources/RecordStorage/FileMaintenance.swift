@@ -1,3 +1,4 @@
+import Clocks
 import CLinux
 import Glibc
 import MarketDecoding

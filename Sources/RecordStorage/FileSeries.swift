@@ -1,3 +1,5 @@
+import Clocks
+import Glibc
 import MarketDecoding
 
 /// The sequence of files of one family: at most one open at a time, each new one in its own
@@ -6,7 +8,8 @@ final class FileSeries {
     struct OpenFile {
         let file: AppendOnlyFile
         let partition: Partition
-        let createdAtMicros: Int64
+        /// When it was created: the wall clock names it, the monotonic clock ages it.
+        let createdAt: Moment
         var dataLines = 0
         var dirty = false
     }
@@ -26,13 +29,13 @@ final class FileSeries {
     /// partition changed, the file is too old, or the line would make it outgrow `rotateBytes`
     /// (a fresh file takes its first line whatever its size). Returns how many bytes the current
     /// file can still take.
-    func prepare(for partition: Partition, lineBytes: Int, nowMicros: Int64, configuration: StorageConfiguration) throws(StorageError) -> Int {
+    func prepare(for partition: Partition, lineBytes: Int, now: Moment, configuration: StorageConfiguration) throws(StorageError) -> Int {
         if let open = current {
-            let tooOld = nowMicros - open.createdAtMicros >= Int64(configuration.rotateSeconds) * 1_000_000
+            let tooOld = now.nanoseconds(since: open.createdAt) >= Int64(configuration.rotateSeconds) * 1_000_000_000
             let full = open.dataLines > 0 && open.file.size + lineBytes > configuration.rotateBytes
             if open.partition != partition || tooOld || full { closeCurrent() }
         }
-        if current == nil { try openNew(partition: partition, nowMicros: nowMicros) }
+        if current == nil { try openNew(partition: partition, now: now) }
         return max(0, configuration.rotateBytes - current!.file.size)
     }
 
@@ -62,8 +65,8 @@ final class FileSeries {
         return true
     }
 
-    func closeIfOlder(than seconds: Int, nowMicros: Int64) {
-        if let open = current, nowMicros - open.createdAtMicros >= Int64(seconds) * 1_000_000 {
+    func closeIfOlder(than seconds: Int, now: Moment) {
+        if let open = current, now.nanoseconds(since: open.createdAt) >= Int64(seconds) * 1_000_000_000 {
             closeCurrent()
         }
     }
@@ -75,11 +78,11 @@ final class FileSeries {
         report(.fileClosed(path: open.file.path, lines: open.dataLines, bytes: open.file.size))
     }
 
-    private func openNew(partition: Partition, nowMicros: Int64) throws(StorageError) {
+    private func openNew(partition: Partition, now: Moment) throws(StorageError) {
         let folder = "\(root)/\(family.name)/\(partition.relativePath)"
         try Directories.create(folder)
-        let header = FileHeader(fileId: FileHeader.newFileId(), family: family, createdAtMicros: nowMicros, partition: partition)
-        let name = "\(family.name)-\(UTCTime(microsecondsSinceEpoch: nowMicros).compact)-\(header.fileId.prefix(8)).ndjson"
+        let header = FileHeader(fileId: FileHeader.newFileId(), family: family, createdAtMicros: now.wallMicros, partition: partition)
+        let name = "\(family.name)-\(UTCTime(microsecondsSinceEpoch: now.wallMicros).compact)-\(header.fileId.prefix(8)).ndjson"
         let file = try AppendOnlyFile(creating: "\(folder)/\(name)")
         let result = header.line().withUnsafeBytes { file.append($0) }
         if let error = result.error {
@@ -89,7 +92,7 @@ final class FileSeries {
             file.remove()
             throw error
         }
-        current = OpenFile(file: file, partition: partition, createdAtMicros: nowMicros)
+        current = OpenFile(file: file, partition: partition, createdAt: now)
         report(.fileOpened(path: file.path))
     }
 }
@@ -108,5 +111,3 @@ enum Directories {
         }
     }
 }
-
-import Glibc

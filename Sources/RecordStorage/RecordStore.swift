@@ -1,3 +1,4 @@
+import Clocks
 import MarketDecoding
 
 /// Appends records to rotating NDJSON files: one file series per `StreamFamily`, in Hive-style
@@ -9,6 +10,10 @@ import MarketDecoding
 /// bounded in-memory buffer and are written, in order, once it accepts again; if the buffer
 /// overflows, the oldest records are dropped and a `collector.gap` record per family says what
 /// was lost, written ahead of the records that survived.
+///
+/// Time: partitions and file names follow the records' receive times and the wall clock (they
+/// are dates); a file's age, the fsync interval and the retry delay are measured on the monotonic
+/// clock, so a step of the wall clock neither rotates files early nor stops syncing.
 ///
 /// Not thread-safe: the owner calls it from one serial queue.
 public final class RecordStore {
@@ -22,14 +27,16 @@ public final class RecordStore {
     private var pending: [Record] = []
     private var pendingHead = 0
     public private(set) var bufferedBytes = 0
+    /// Monotonic nanoseconds.
     private var failure: (since: Int64, retryAt: Int64, delay: Int64)?
     private var drops: [StreamFamily: DropTally] = [:]
-    private var lastSyncMicros: Int64
+    /// Monotonic nanoseconds.
+    private var lastSyncNanos: Int64
 
     public init(configuration: StorageConfiguration, report: @escaping (StorageEvent) -> Void) throws(StorageError) {
         self.configuration = configuration
         self.report = report
-        lastSyncMicros = WallClock.nowMicroseconds()
+        lastSyncNanos = MonotonicClock.nowNanoseconds()
         try Directories.create(configuration.directory)
         var lastWritten: Int64?
         for family in StreamFamily.all {
@@ -54,23 +61,23 @@ public final class RecordStore {
     public var isFailing: Bool { failure != nil }
 
     /// Queues `records` (in order) and writes as many as the disk accepts now.
-    public func append(_ records: [Record], nowMicros: Int64 = WallClock.nowMicroseconds()) {
+    public func append(_ records: [Record], now: Moment = .now()) {
         for record in records {
             pending.append(record)
             bufferedBytes += record.line.count
         }
         dropOldestBeyondBuffer()
-        flush(nowMicros: nowMicros)
+        flush(now: now)
     }
 
     /// Periodic housekeeping: retries after a failure, closes files past `rotateSeconds`, and
     /// flushes written data to stable storage every `fsyncIntervalMilliseconds`.
-    public func tick(nowMicros: Int64 = WallClock.nowMicroseconds()) {
-        flush(nowMicros: nowMicros)
-        for file in series.values { file.closeIfOlder(than: configuration.rotateSeconds, nowMicros: nowMicros) }
-        let interval = Int64(configuration.fsyncIntervalMilliseconds) * 1000
-        if interval > 0, nowMicros - lastSyncMicros >= interval {
-            lastSyncMicros = nowMicros
+    public func tick(now: Moment = .now()) {
+        flush(now: now)
+        for file in series.values { file.closeIfOlder(than: configuration.rotateSeconds, now: now) }
+        let interval = Int64(configuration.fsyncIntervalMilliseconds) * 1_000_000
+        if interval > 0, now.monotonicNanos - lastSyncNanos >= interval {
+            lastSyncNanos = now.monotonicNanos
             for file in series.values {
                 let started = ContinuousClock.now
                 do {
@@ -79,7 +86,7 @@ public final class RecordStore {
                         report(.synced(nanoseconds: took.seconds * 1_000_000_000 + took.attoseconds / 1_000_000_000))
                     }
                 } catch {
-                    noteFailure(error, nowMicros: nowMicros)
+                    noteFailure(error, now: now)
                 }
             }
         }
@@ -93,7 +100,7 @@ public final class RecordStore {
     /// Writes what it can, then syncs and closes every open file.
     public func close() {
         failure = nil
-        flush(nowMicros: WallClock.nowMicroseconds())
+        flush(now: .now())
         for file in series.values { file.closeCurrent() }
     }
 
@@ -102,18 +109,18 @@ public final class RecordStore {
     /// Lines are gathered into writes of about this size: few system calls, little extra memory.
     static let writeChunkBytes = 1 << 20
 
-    private func flush(nowMicros: Int64) {
-        if let failure, nowMicros < failure.retryAt { return }
-        guard writeDropGaps(nowMicros: nowMicros) else { return }
+    private func flush(now: Moment) {
+        if let failure, now.monotonicNanos < failure.retryAt { return }
+        guard writeDropGaps(now: now) else { return }
         while pendingHead < pending.count {
             let first = pending[pendingHead]
             let partition = Partition(microseconds: first.receivedAtMicros)
             guard let target = series[first.family] else { preconditionFailure("unknown family \(first.family)") }
             let room: Int
             do {
-                room = try target.prepare(for: partition, lineBytes: first.line.count, nowMicros: nowMicros, configuration: configuration)
+                room = try target.prepare(for: partition, lineBytes: first.line.count, now: now, configuration: configuration)
             } catch {
-                noteFailure(error, nowMicros: nowMicros)
+                noteFailure(error, now: now)
                 return
             }
             // Gather the run of records for this file: same family and partition, within `room`.
@@ -134,7 +141,7 @@ public final class RecordStore {
             let whole = lineEnds.prefix { $0 <= result.written }.count
             consume(whole)
             if let error = result.error {
-                noteFailure(error, nowMicros: nowMicros)
+                noteFailure(error, now: now)
                 return
             }
         }
@@ -155,14 +162,15 @@ public final class RecordStore {
         }
     }
 
-    private func noteFailure(_ error: StorageError, nowMicros: Int64) {
+    private func noteFailure(_ error: StorageError, now: Moment) {
+        let nanos = now.monotonicNanos
         if let previous = failure {
-            let delay = min(previous.delay * 2, 5_000_000)
-            failure = (previous.since, nowMicros + delay, delay)
+            let delay = min(previous.delay * 2, 5_000_000_000)
+            failure = (previous.since, nanos + delay, delay)
         } else {
-            failure = (nowMicros, nowMicros + 100_000, 100_000)
+            failure = (nanos, nanos + 100_000_000, 100_000_000)
         }
-        report(.writeFailed(path: error.path, reason: error.description, firstOfEpisode: failure?.since == nowMicros))
+        report(.writeFailed(path: error.path, reason: error.description, firstOfEpisode: failure?.since == nanos))
     }
 
     private func dropOldestBeyondBuffer() {
@@ -179,20 +187,20 @@ public final class RecordStore {
     }
 
     /// Writes one `collector.gap` per family that lost records; false if the disk still refuses.
-    private func writeDropGaps(nowMicros: Int64) -> Bool {
+    private func writeDropGaps(now: Moment) -> Bool {
         for family in drops.keys.sorted(by: { $0.name < $1.name }) {
             guard let tally = drops[family], let target = series[family] else { continue }
             let gap = tally.gap(family: family)
             let record = gap.record(writtenAtMicros: tally.lastMicros)
             do {
                 _ = try target.prepare(for: Partition(microseconds: record.receivedAtMicros), lineBytes: record.line.count,
-                                       nowMicros: nowMicros, configuration: configuration)
+                                       now: now, configuration: configuration)
             } catch {
-                noteFailure(error, nowMicros: nowMicros)
+                noteFailure(error, now: now)
                 return false
             }
             if let error = target.write(record.line, lines: 1).error {
-                noteFailure(error, nowMicros: nowMicros)
+                noteFailure(error, now: now)
                 return false
             }
             drops[family] = nil

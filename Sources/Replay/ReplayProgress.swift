@@ -1,5 +1,6 @@
-import MarketDecoding
+import Clocks
 import Glibc
+import MarketDecoding
 
 /// A one-line progress display on a terminal's stderr — files, lines, position in time — redrawn
 /// at most twice a second, and erased at the end. Silent when stderr is not a terminal.
@@ -17,7 +18,7 @@ public final class ReplayProgress {
         guard enabled else { return }
         calls &+= 1
         guard calls & 0x3FFF == 0 else { return }
-        let now = MonotonicClock.micros()
+        let now = MonotonicClock.nowNanoseconds() / 1000
         guard now - lastDrawn >= 500_000 else { return }
         lastDrawn = now
         let diagnostics = replay.diagnostics
@@ -34,14 +35,5 @@ public final class ReplayProgress {
     private static func draw(_ text: String) {
         var bytes = Array(text.utf8)
         _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-    }
-}
-
-/// The monotonic clock in microseconds: for intervals, immune to wall-clock steps.
-enum MonotonicClock {
-    static func micros() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1000
     }
 }

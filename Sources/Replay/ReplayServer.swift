@@ -1,3 +1,4 @@
+import Clocks
 import MarketServer
 import Synchronization
 
@@ -70,12 +71,12 @@ public final class ReplayServer: Sendable {
             if clock == nil {
                 try await waitForSubscribers()
                 try await pause(for: .seconds(1))
-                clock = (MonotonicClock.micros(), frame.receivedAtMicros)
+                clock = (MonotonicClock.nowNanoseconds() / 1000, frame.receivedAtMicros)
             }
             clock!.wallMicros += try await holdWhileUnsubscribed()
             if let speed {
                 let due = clock!.wallMicros + Int64(Double(frame.receivedAtMicros - clock!.recordMicros) / speed)
-                let wait = due - MonotonicClock.micros()
+                let wait = due - MonotonicClock.nowNanoseconds() / 1000
                 if wait > 0 { try await pause(for: .microseconds(wait)) }
             }
             hub.publish(stream: frame.stream, payload: String(decoding: frame.payload, as: UTF8.self))
@@ -97,11 +98,11 @@ public final class ReplayServer: Sendable {
     /// Waits while nobody is subscribed; returns how long (µs), to shift the clock by.
     private func holdWhileUnsubscribed() async throws -> Int64 {
         guard !hub.hasSubscribers else { return 0 }
-        let start = MonotonicClock.micros()
+        let start = MonotonicClock.nowNanoseconds() / 1000
         log("no client subscribed: replay paused")
         try await waitForSubscribers()
         log("replay resumed")
-        return MonotonicClock.micros() - start
+        return MonotonicClock.nowNanoseconds() / 1000 - start
     }
 
 }

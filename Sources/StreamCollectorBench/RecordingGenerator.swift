@@ -1,3 +1,4 @@
+import Clocks
 import MarketDecoding
 import RecordStorage
 
@@ -30,16 +31,16 @@ struct RecordingGenerator {
             let received = eventTime * 1000 + receiveDelayMicros
             var frames = [(stream: "!assetIndex@arr", payload: "[" + events.joined(separator: ",") + "]")]
             for index in 0..<min(individualStreams, symbols) {
-                frames.append((Self.symbol(index).lowercased() + "@assetIndex", events[index]))
+                frames.append((StreamCatalog.assetIndex(symbol: Self.symbol(index)), events[index]))
             }
             for (offset, frame) in frames.enumerated() {
                 let text = #"{"stream":"\#(frame.stream)","data":\#(frame.payload)}"#
                 let outcome = decoder.decode(InboundFrame(payload: Array(text.utf8), isBinary: false,
                                                           receivedAtMicros: received + Int64(offset) * 100, source: "bench"))
                 lines += outcome.records.count
-                store.append(outcome.records, nowMicros: received)
+                store.append(outcome.records, now: Moment(wallMicros: received, monotonicNanos: received * 1000))
             }
-            if second % 60 == 59 { store.tick(nowMicros: received) }
+            if second % 60 == 59 { store.tick(now: Moment(wallMicros: received, monotonicNanos: received * 1000)) }
         }
         store.close()
         return lines

@@ -1,3 +1,4 @@
+import Clocks
 import Collector
 import Logging
 import MarketDecoding
@@ -70,6 +71,7 @@ actor ServiceSupervisor {
     }
 
     private func check(nowNanos now: Int64) {
+        service.checkClock()
         let stalls = service.checkHeartbeat(limit: notifier.watchdogInterval ?? Self.defaultStallLimit)
         let health = service.health()
         if shape(health) != lastStatus.shape || now - lastStatus.atNanos >= 30_000_000_000 {

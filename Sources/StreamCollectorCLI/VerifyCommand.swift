@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MarketDecoding
 import StreamVerification
 
@@ -12,7 +13,9 @@ struct VerifyCommand: ParsableCommand {
             for its type and family with recvTime inside the file's hour. Reports unterminated fragments, \
             rejected frames (by reason), recorded gaps, and the seconds in which a symbol has no \
             assetIndexUpdate (the asset index ticks every second), merged into ranges and marked when a \
-            recorded gap explains them. Never writes anything.
+            recorded gap explains them. Notes where recvTime goes back within a file (the host's wall \
+            clock was stepped back; the lines are still in the order received), without failing. \
+            Never writes anything.
 
             Exit codes: 0 nothing found; 1 something found; 64 bad arguments; 66 the directory is missing or unreadable.
             """)
@@ -59,6 +62,9 @@ struct VerifyCommand: ParsableCommand {
             let symbols = symbolsByHole[key]!
             let named = symbols.count <= 6 ? symbols.joined(separator: " ") : symbols.prefix(5).joined(separator: " ") + " and \(symbols.count - 5) more"
             lines.append("missing seconds: \(named) \(key)")
+        }
+        for step in audit.clockSteps {
+            lines.append("clock step: recvTime goes back \(String(format: "%.3f", -step.seconds)) s at \(step.file):\(step.line) (the host's wall clock was stepped back; the lines are in the order received)")
         }
         let findings = audit.problemCount + audit.gaps.count + audit.missing.count + audit.rejectedByReason.values.reduce(0, +)
         lines.append(audit.isClean ? "OK: nothing wrong found" : "FAILED: \(findings) findings")
@@ -108,6 +114,14 @@ struct VerifyCommand: ParsableCommand {
             entry.string("to", second(hole.toSecond))
             entry.integer("seconds", hole.seconds)
             entry.bool("insideGap", hole.insideGap)
+            return entry.finishedObject()
+        })
+        object.raw("clockSteps", list(audit.clockSteps) { step in
+            var entry = JSONLineBuilder(capacity: 160)
+            entry.string("kind", "clock-step")
+            entry.string("file", step.file)
+            entry.integer("line", step.line)
+            entry.raw("seconds", Array(String(format: "%.3f", step.seconds).utf8))
             return entry.finishedObject()
         })
         return String(decoding: object.finishedObject(), as: UTF8.self)

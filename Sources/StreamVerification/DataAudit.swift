@@ -5,7 +5,9 @@ import RecordStorage
 /// unreadable files and corrupt gzip data, missing or wrong header records, lines that are not
 /// valid JSON or not a valid record of their family (time outside the file's hour, missing fields),
 /// unterminated fragments, rejected frames, recorded gaps, and — since the asset index ticks every
-/// second — the seconds missing per symbol, merged into ranges and matched to recorded gaps.
+/// second — the seconds missing per symbol, merged into ranges and matched to recorded gaps. It
+/// also notes where `recvTime` goes back within a file: the host's wall clock was stepped back
+/// (a finding about the clock, not a problem with the data: lines are in the order received).
 ///
 /// Read-only. Memory grows with the number of symbols and holes, not with the data.
 public struct DataAudit: Sendable {
@@ -29,6 +31,14 @@ public struct DataAudit: Sendable {
         public let line: Int
     }
 
+    /// A line whose `recvTime` is more than a second earlier than the line before it in its file:
+    /// the wall clock was stepped back (by about `seconds`, negative) while the file was written.
+    public struct ClockStep: Sendable {
+        public let file: String
+        public let line: Int
+        public let seconds: Double
+    }
+
     /// Seconds in which a symbol has no `assetIndexUpdate`.
     public struct MissingSeconds: Sendable {
         public let symbol: String
@@ -49,11 +59,13 @@ public struct DataAudit: Sendable {
     public private(set) var problems: [Problem] = []
     public private(set) var gaps: [Gap] = []
     public private(set) var missing: [MissingSeconds] = []
+    public private(set) var clockSteps: [ClockStep] = []
     public private(set) var rejectedByReason: [String: Int] = [:]
     public private(set) var symbols = 0
     public let problemLimit: Int
 
-    /// Whether nothing at all was found: no problem, gap, missing second or rejected frame.
+    /// Whether nothing at all was found: no problem, gap, missing second or rejected frame (a step
+    /// of the wall clock is noted, but the data is whole).
     public var isClean: Bool { problemCount == 0 && gaps.isEmpty && missing.isEmpty && rejectedByReason.isEmpty }
 
     /// Audits `directory`. Throws only when the directory itself cannot be listed.
@@ -107,13 +119,21 @@ public struct DataAudit: Sendable {
 
     fileprivate mutating func add(_ gap: Gap) { gaps.append(gap) }
 
+    fileprivate mutating func add(_ step: ClockStep) { clockSteps.append(step) }
+
     fileprivate mutating func rejected(_ reason: String) { rejectedByReason[reason, default: 0] += 1 }
 }
 
 /// Reads one file after another, with one scanner and time parser for all of them.
 private struct FileReader {
+    /// How far `recvTime` may go back between two lines before it counts as a clock step (records
+    /// from different threads reach the writer a few milliseconds out of order).
+    static let clockStepMicros: Int64 = 1_000_000
+
     private var scanner = RecordScanner()
     private var times = RecordTimeParser()
+    /// The previous line's `recvTime` in the file being read.
+    private var previousMicros: Int64?
 
     mutating func audit(_ file: DataDirectory.File, relativeTo directory: String, into audit: inout DataAudit,
                         coverage: inout [String: SecondCoverage]) {
@@ -126,6 +146,7 @@ private struct FileReader {
             return
         }
         var fileCoverage: [String: SecondCoverage] = [:]
+        previousMicros = nil
         defer {
             audit.count(lines: lines.lineNumber, bytes: lines.bytesRead)
             for (symbol, seconds) in fileCoverage { coverage[symbol, default: SecondCoverage()].merge(seconds) }
@@ -172,6 +193,10 @@ private struct FileReader {
         if let start = file.partitionStartMicros, micros < start || micros >= start + 3_600_000_000 {
             audit.report("schema", name, line: number, "recvTime \(UTCTime(microsecondsSinceEpoch: micros).iso8601) is outside the file's hour")
         }
+        if let previous = previousMicros, micros < previous - Self.clockStepMicros {
+            audit.add(DataAudit.ClockStep(file: name, line: number, seconds: Double(micros - previous) / 1e6))
+        }
+        previousMicros = micros
         let expected: String
         switch (type, RestDocument.known.first { $0.recordType == type }) {
         case ("assetIndexUpdate", _), ("contractInfo", _):

@@ -1,4 +1,5 @@
 import CLinux
+import Clocks
 import Foundation
 
 /// The systemd notify protocol, spoken without libsystemd: each message is one datagram of
@@ -40,9 +41,7 @@ public struct ServiceNotifier: Sendable {
 
     /// A reload began; send `ready(status:)` when it is done (accepted or rejected).
     public func reloading() throws(NotifyError) {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        try send(["RELOADING=1", "MONOTONIC_USEC=\(Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000)"])
+        try send(["RELOADING=1", "MONOTONIC_USEC=\(MonotonicClock.nowNanoseconds() / 1000)"])
     }
 
     public func stopping() throws(NotifyError) {

@@ -1,4 +1,5 @@
 import CLibWebSockets
+import Clocks
 import Dispatch
 import Foundation
 import Synchronization
@@ -528,7 +529,7 @@ public final class NetworkLoop: @unchecked Sendable {
         connection.inMessage = false
         let payload = connection.message
         connection.message = []
-        let message = ReceivedMessage(payload: payload, isBinary: connection.messageBinary, receivedAtMicros: Self.nowMicros())
+        let message = ReceivedMessage(payload: payload, isBinary: connection.messageBinary, receivedAt: .now())
         if budget.charge(payload.count) { reconcileFlow() }
         if !stopping { connection.delegate.webSocket(connection.id, didReceive: message) }
     }
@@ -575,12 +576,6 @@ public final class NetworkLoop: @unchecked Sendable {
         let bytes = UnsafeRawBufferPointer(start: input, count: length)
         let code = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
         return (code, String(decoding: bytes[2...], as: UTF8.self))
-    }
-
-    private static func nowMicros() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1000
     }
 }
 

@@ -1,3 +1,5 @@
+import Clocks
+
 /// Identifies one connection attempt made through a `NetworkLoop`.
 public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt64
@@ -8,8 +10,14 @@ public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
 public struct ReceivedMessage: Sendable {
     public let payload: [UInt8]
     public let isBinary: Bool
-    /// Wall-clock time the last fragment arrived, µs since the Unix epoch (UTC).
-    public let receivedAtMicros: Int64
+    /// When the last fragment arrived: the wall clock for `recvTime`, the monotonic for liveness.
+    public let receivedAt: Moment
+
+    public init(payload: [UInt8], isBinary: Bool, receivedAt: Moment) {
+        self.payload = payload
+        self.isBinary = isBinary
+        self.receivedAt = receivedAt
+    }
 }
 
 /// How a connection ended. Every `open` ends with exactly one of these.

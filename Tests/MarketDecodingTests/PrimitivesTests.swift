@@ -94,9 +94,9 @@ import Testing
     }
 
     @Test func streamNamesMapToTheirFamilies() {
-        #expect(StreamFamily.of(stream: "!assetIndex@arr") == .assetIndex)
-        #expect(StreamFamily.of(stream: "adausd@assetIndex") == .assetIndex)
-        #expect(StreamFamily.of(stream: "!contractInfo") == .contractInfo)
-        #expect(StreamFamily.of(stream: "btcusdt@markPrice") == .otherEvents)
+        #expect(StreamCatalog.family(of: "!assetIndex@arr") == .assetIndex)
+        #expect(StreamCatalog.family(of: "adausd@assetIndex") == .assetIndex)
+        #expect(StreamCatalog.family(of: "!contractInfo") == .contractInfo)
+        #expect(StreamCatalog.family(of: "btcusdt@markPrice") == .otherEvents)
     }
 }

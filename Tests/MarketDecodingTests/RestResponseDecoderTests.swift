@@ -80,9 +80,9 @@ import Testing
     }
 
     @Test func restStreamsHaveTheirOwnFamilies() {
-        #expect(StreamFamily.of(stream: "rest:/fapi/v1/assetIndex") == .restAssetIndex)
-        #expect(StreamFamily.of(stream: "rest:/sapi/v1/portfolio/asset-index-price") == .restPortfolioAssetIndex)
-        #expect(StreamFamily.of(stream: "rest:/api/v1/future/market/mark-price") == .restBydoxeMarkPrice)
+        #expect(StreamCatalog.family(of: "rest:/fapi/v1/assetIndex") == .restAssetIndex)
+        #expect(StreamCatalog.family(of: "rest:/sapi/v1/portfolio/asset-index-price") == .restPortfolioAssetIndex)
+        #expect(StreamCatalog.family(of: "rest:/api/v1/future/market/mark-price") == .restBydoxeMarkPrice)
         #expect(RestDocument.served(at: "/proxy/binance/fapi/v1/assetIndex") == .futuresAssetIndex)
     }
 }

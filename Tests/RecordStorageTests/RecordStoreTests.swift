@@ -1,3 +1,4 @@
+import Clocks
 import Foundation
 import Testing
 @testable import MarketDecoding
@@ -6,6 +7,9 @@ import Testing
 @Suite struct RecordStoreTests {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)").path
     let hour13: Int64 = 1_795_268_300_000_000  // 2026-11-21T13:38:20Z
+
+    /// A moment whose wall clock reads `wallMicros` and whose monotonic clock kept pace with it.
+    func at(_ wallMicros: Int64) -> Moment { Moment(wallMicros: wallMicros, monotonicNanos: wallMicros * 1000) }
 
     func record(_ n: Int, at micros: Int64, family: StreamFamily = .assetIndex) -> Record {
         Record(family: family, receivedAtMicros: micros, line: Array(#"{"type":"assetIndexUpdate","n":\#(n)}"#.utf8) + [0x0A])
@@ -30,7 +34,7 @@ import Testing
 
     @Test func filesLiveInHivePartitionsAndBeginWithAUniqueHeader() throws {
         let store = try RecordStore(configuration: StorageConfiguration(directory: root)) { _ in }
-        store.append([record(1, at: hour13), record(2, at: hour13)], nowMicros: hour13)
+        store.append([record(1, at: hour13), record(2, at: hour13)], now: at(hour13))
         store.close()
         let paths = try files()
         #expect(paths.count == 1)
@@ -52,7 +56,7 @@ import Testing
         var configuration = StorageConfiguration(directory: root)
         configuration.rotateBytes = 4096
         let store = try RecordStore(configuration: configuration) { _ in }
-        for n in 0..<300 { store.append([record(n, at: hour13 + Int64(n))], nowMicros: hour13 + Int64(n)) }
+        for n in 0..<300 { store.append([record(n, at: hour13 + Int64(n))], now: at(hour13 + Int64(n))) }
         store.close()
         let paths = try files()
         #expect(paths.count > 2)
@@ -69,11 +73,11 @@ import Testing
         var configuration = StorageConfiguration(directory: root)
         configuration.rotateSeconds = 10
         let store = try RecordStore(configuration: configuration) { _ in }
-        store.append([record(1, at: hour13)], nowMicros: hour13)
-        store.append([record(2, at: hour13 + 5_000_000)], nowMicros: hour13 + 5_000_000)
-        store.append([record(3, at: hour13 + 11_000_000)], nowMicros: hour13 + 11_000_000)
+        store.append([record(1, at: hour13)], now: at(hour13))
+        store.append([record(2, at: hour13 + 5_000_000)], now: at(hour13 + 5_000_000))
+        store.append([record(3, at: hour13 + 11_000_000)], now: at(hour13 + 11_000_000))
         let nextHour = hour13 + 22 * 60 * 1_000_000  // 14:00:20
-        store.append([record(4, at: nextHour)], nowMicros: hour13 + 12_000_000)
+        store.append([record(4, at: nextHour)], now: at(hour13 + 12_000_000))
         store.close()
         let paths = try files()
         #expect(paths.count == 3)
@@ -83,6 +87,29 @@ import Testing
         #expect(try dataNumbers([paths[2]]) == [4])
     }
 
+    /// A file's age is counted on the monotonic clock: a step of the wall clock neither ages a file
+    /// early (forward) nor keeps it open for ever (backward); the folder still follows `recvTime`.
+    @Test func aWallClockStepNeitherAgesNorPinsAFile() throws {
+        var configuration = StorageConfiguration(directory: root)
+        configuration.rotateSeconds = 10
+        let store = try RecordStore(configuration: configuration) { _ in }
+        let start = at(hour13)
+        store.append([record(1, at: hour13)], now: start)
+        // The wall clock jumps 20 minutes ahead one second later: same hour, same file.
+        let stepped = Moment(wallMicros: hour13 + 20 * 60_000_000, monotonicNanos: start.monotonicNanos + 1_000_000_000)
+        store.append([record(2, at: stepped.wallMicros)], now: stepped)
+        store.tick(now: stepped)
+        // ...and 7 s back: still the same file, which closes 10 s after it opened, by the monotonic clock.
+        let back = Moment(wallMicros: hour13 - 7_000_000 + 2_000_000, monotonicNanos: start.monotonicNanos + 2_000_000_000)
+        store.append([record(3, at: back.wallMicros)], now: back)
+        store.tick(now: Moment(wallMicros: back.wallMicros + 1_000_000, monotonicNanos: start.monotonicNanos + 10_000_000_000))
+        store.append([record(4, at: back.wallMicros + 2_000_000)], now: Moment(wallMicros: back.wallMicros + 2_000_000, monotonicNanos: start.monotonicNanos + 11_000_000_000))
+        store.close()
+        let paths = try files()
+        #expect(paths.count == 2)
+        #expect(Set(try paths.map { try dataNumbers([$0]) }) == [[1, 2, 3], [4]])
+    }
+
     @Test func aQuietFileIsClosedOnceItIsOld() throws {
         var configuration = StorageConfiguration(directory: root)
         configuration.rotateSeconds = 10
@@ -90,16 +117,16 @@ import Testing
         let store = try RecordStore(configuration: configuration) { event in
             if case .fileClosed(let path, _, _) = event { closed.append(path) }
         }
-        store.append([record(1, at: hour13)], nowMicros: hour13)
-        store.tick(nowMicros: hour13 + 5_000_000)
+        store.append([record(1, at: hour13)], now: at(hour13))
+        store.tick(now: at(hour13 + 5_000_000))
         #expect(closed.isEmpty)
-        store.tick(nowMicros: hour13 + 10_000_000)
+        store.tick(now: at(hour13 + 10_000_000))
         #expect(closed.count == 1)
     }
 
     @Test func familiesGetSeparateFolders() throws {
         let store = try RecordStore(configuration: StorageConfiguration(directory: root)) { _ in }
-        store.append([record(1, at: hour13), record(2, at: hour13, family: .contractInfo), record(3, at: hour13)], nowMicros: hour13)
+        store.append([record(1, at: hour13), record(2, at: hour13, family: .contractInfo), record(3, at: hour13)], now: at(hour13))
         store.close()
         #expect(try dataNumbers(files(.assetIndex)) == [1, 3])
         #expect(try dataNumbers(files(.contractInfo)) == [2])
@@ -107,7 +134,7 @@ import Testing
 
     @Test func anUnterminatedLastFileIsReportedLeftAloneAndNotAppendedTo() throws {
         let first = try RecordStore(configuration: StorageConfiguration(directory: root)) { _ in }
-        first.append([record(1, at: hour13)], nowMicros: hour13)
+        first.append([record(1, at: hour13)], now: at(hour13))
         first.close()
         let old = try #require(try files().first)
         let handle = try #require(FileHandle(forWritingAtPath: old))
@@ -123,7 +150,7 @@ import Testing
         #expect(reported.count == 1)
         #expect(reported.first?.0 == old)
         #expect(reported.first?.1 == 32)
-        second.append([record(3, at: hour13 + 1)], nowMicros: hour13 + 1_000_000)
+        second.append([record(3, at: hour13 + 1)], now: at(hour13 + 1_000_000))
         second.close()
         #expect(try Data(contentsOf: URL(fileURLWithPath: old)) == before)
         let paths = try files()
@@ -133,19 +160,19 @@ import Testing
 
     @Test func refusedWritesAreBufferedAndWrittenInOrderLater() throws {
         let store = try RecordStore(configuration: StorageConfiguration(directory: root)) { _ in }
-        store.append([record(1, at: hour13)], nowMicros: hour13)
+        store.append([record(1, at: hour13)], now: at(hour13))
         store.close()
         // Make the partition folder unwritable by replacing the family folder with a file.
         try FileManager.default.removeItem(atPath: "\(root)/asset-index")
         _ = FileManager.default.createFile(atPath: "\(root)/asset-index", contents: Data())
         var events: [StorageEvent] = []
         let failing = try RecordStore(configuration: StorageConfiguration(directory: root)) { events.append($0) }
-        failing.append([record(2, at: hour13)], nowMicros: hour13)
-        failing.append([record(3, at: hour13)], nowMicros: hour13 + 1)
+        failing.append([record(2, at: hour13)], now: at(hour13))
+        failing.append([record(3, at: hour13)], now: at(hour13 + 1))
         #expect(failing.isFailing)
         #expect(events.filter { if case .writeFailed = $0 { true } else { false } }.count == 1)
         try FileManager.default.removeItem(atPath: "\(root)/asset-index")
-        failing.tick(nowMicros: hour13 + 10_000_000)
+        failing.tick(now: at(hour13 + 10_000_000))
         #expect(!failing.isFailing)
         failing.close()
         #expect(try dataNumbers(files()) == [2, 3])
@@ -161,12 +188,12 @@ import Testing
         for n in 0..<total {
             store.append([Record(family: .assetIndex, receivedAtMicros: hour13 + Int64(n), line: record(100 + n, at: hour13).line,
                                  identity: EventIdentity(stream: "!assetIndex@arr", symbol: "ADAUSD", eventTime: Int64(n)))],
-                         nowMicros: hour13 + Int64(n))
+                         now: at(hour13 + Int64(n)))
         }
         #expect(store.bufferedBytes <= 65_536)
         #expect(events.filter { if case .droppedOldest(_, _, true) = $0 { true } else { false } }.count == 1, "logged once per episode")
         try FileManager.default.removeItem(atPath: "\(root)/asset-index")
-        store.tick(nowMicros: hour13 + 10_000_000)
+        store.tick(now: at(hour13 + 10_000_000))
         store.close()
         let all = try files().flatMap { try lines($0) }.filter { !$0.isEmpty && !$0.contains("collector.file") }
         let gap = try #require(all.first.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })

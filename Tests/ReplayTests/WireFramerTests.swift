@@ -1,3 +1,4 @@
+import Clocks
 import Foundation
 import MarketDecoding
 import RecordStorage
@@ -29,7 +30,7 @@ import Testing
             let outcome = decoder.decode(InboundFrame(payload: Array(text.utf8), isBinary: false, receivedAtMicros: micros, source: "test"))
             store.append(outcome.records + [Gap(family: .assetIndex, streams: ["!assetIndex@arr"], fromMicros: micros - 10, toMicros: micros - 5,
                                                  reason: .connectionLost, detail: "test", source: "test").record(writtenAtMicros: micros)],
-                         nowMicros: micros)
+                         now: Moment(wallMicros: micros, monotonicNanos: micros * 1000))
         }
         store.close()
 

@@ -1,3 +1,4 @@
+import MarketDecoding
 import RecordStorage
 
 /// Everything the daemon needs to run, validated: every value here is usable as it is.
@@ -44,7 +45,7 @@ public struct CollectorConfiguration: Sendable, Equatable {
     /// Every stream to subscribe, in order, without duplicates: `streams` then `<symbol>@assetIndex`.
     public var allStreams: [String] {
         var seen = Set<String>()
-        return (streams + symbols.map { "\($0.lowercased())@assetIndex" }).filter { seen.insert($0).inserted }
+        return (streams + symbols.map(StreamCatalog.assetIndex(symbol:))).filter { seen.insert($0).inserted }
     }
 }
 

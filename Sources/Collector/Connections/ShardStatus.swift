@@ -17,12 +17,13 @@ public struct ShardStatus: Sendable {
     public var streams: [String]
     /// Whether any of the streams ticks (false: only sparse streams such as `!contractInfo`).
     public var ticking = true
-    /// When the current connection's WebSocket opened (nil: none open).
-    public var openedAtMicros: Int64?
-    /// Since when the current connection is live: every SUBSCRIBE answered and data arriving.
-    public var liveSinceMicros: Int64?
-    /// Receive time of the current connection's latest data record (0: none).
-    public var lastDataMicros: Int64 = 0
+    /// When the current connection's WebSocket opened, on the monotonic clock (nil: none open).
+    public var openedAtNanos: Int64?
+    /// Since when the current connection is live (every SUBSCRIBE answered and data arriving), on
+    /// the monotonic clock.
+    public var liveSinceNanos: Int64?
+    /// When the current connection's latest data arrived, on the monotonic clock (nil: none).
+    public var lastDataNanos: Int64?
     /// Whether the current connection had all its subscriptions answered.
     public var answered = false
     /// Whether some connection of this shard ever had all its subscriptions answered.
@@ -35,10 +36,12 @@ public struct ShardStatus: Sendable {
         self.streams = streams
     }
 
-    /// Live and, for ticking streams, data no older than `staleMicros`.
-    public func isFlowing(nowMicros: Int64, staleMicros: Int64) -> Bool {
-        guard liveSinceMicros != nil else { return false }
-        return !ticking || nowMicros - lastDataMicros < staleMicros
+    /// Live and, for ticking streams, data no older than `staleNanos` (monotonic clock).
+    public func isFlowing(nowNanos: Int64, staleNanos: Int64) -> Bool {
+        guard liveSinceNanos != nil else { return false }
+        guard ticking else { return true }
+        guard let lastDataNanos else { return false }
+        return nowNanos - lastDataNanos < staleNanos
     }
 
     /// What the shard is doing while it is not flowing, in a few words.
@@ -48,8 +51,8 @@ public struct ShardStatus: Sendable {
             return wait > 0 ? "reconnecting in \(wait) s (attempt \(retry.attempt)): \(retry.cause)"
                 : "connecting (attempt \(retry.attempt + 1); last failure: \(retry.cause))"
         }
-        if openedAtMicros == nil { return "connecting" }
-        if liveSinceMicros == nil { return answered ? "subscribed, waiting for the first event" : "subscribing" }
+        if openedAtNanos == nil { return "connecting" }
+        if liveSinceNanos == nil { return answered ? "subscribed, waiting for the first event" : "subscribing" }
         return "no data within stale_after_seconds"
     }
 }

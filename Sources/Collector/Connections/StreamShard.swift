@@ -1,5 +1,4 @@
-import Dispatch
-import Foundation
+import Clocks
 import Logging
 import MarketDecoding
 import Synchronization
@@ -20,12 +19,17 @@ import WebSocketTransport
 ///
 /// Gaps: when the shard loses its live connection without a live replacement, an outage starts at
 /// the last moment the old connection is known to have seen everything. When a connection is live
-/// again, a `collector.gap` record per stream family goes to the files and `afterGap` runs (the
+/// again, a `collector.gap` record per stream family goes to the output and `afterGap` runs (the
 /// collector fetches a REST snapshot). An outage still open when the collector stops is recorded
 /// up to the stop; one found at start-up (the collector was not running) is recorded like any other.
 ///
-/// All state lives on `queue`; the `WebSocketDelegate` methods only hop onto it.
-final class StreamShard: WebSocketDelegate, @unchecked Sendable {
+/// Time: every age, silence, deadline and delay is measured on the monotonic clock, so a step of
+/// the wall clock changes nothing here; the wall clock only dates the gap records.
+///
+/// Threads: all state is owned by the runtime's queue (every method that touches it asserts so).
+/// Each connection's events arrive on the network thread in its `ShardConnection`, which hands
+/// messages straight to the output and hops onto the queue for everything else.
+final class StreamShard: @unchecked Sendable {
     struct Settings: Sendable {
         var staleAfterSeconds: Int
         var subscribeIntervalMilliseconds: Int
@@ -40,31 +44,44 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         var healthyAfterSeconds = 5
         /// How often liveness, renewal and the watchdog are checked.
         var tickMilliseconds = 1000
+        /// How long the old connection may lag behind a live replacement before it is cut anyway.
+        var overlapWaitMilliseconds = 2500
     }
 
     /// Since when the shard's streams have been uncovered, and why.
     private struct Outage {
-        let sinceMicros: Int64
+        let sinceWallMicros: Int64
+        /// Nil when the outage began before this run (its length is then a wall-clock difference).
+        let sinceMonotonicNanos: Int64?
         let reason: Gap.Reason
         let detail: String
-    }
 
-    /// Streams pushed only on change (may be silent for days): the watchdog ignores them.
-    static let sparseStreams: Set<String> = ["!contractInfo"]
+        init(since moment: Moment, reason: Gap.Reason, detail: String) {
+            sinceWallMicros = moment.wallMicros
+            sinceMonotonicNanos = moment.monotonicNanos
+            self.reason = reason
+            self.detail = detail
+        }
+
+        init(sinceWallMicros: Int64, reason: Gap.Reason, detail: String) {
+            self.sinceWallMicros = sinceWallMicros
+            sinceMonotonicNanos = nil
+            self.reason = reason
+            self.detail = detail
+        }
+    }
 
     let label: String
     private let target: NetworkTarget
     private let settings: Settings
-    private let loop: NetworkLoop
-    private let pipeline: FramePipeline
+    private let transport: any MarketTransport
+    private let output: any ShardOutput
+    private let runtime: any ShardRuntime
     private let throttle: AttemptThrottle
     private let stats: CollectorStats
     private let logger: Logger
     private let afterGap: @Sendable (_ streams: [String]) -> Void
-    private let queue: DispatchQueue
-    /// Read on the network thread for every message; written on `queue`.
-    private let sources = Mutex<[ConnectionID: FramePipeline.Source]>([:])
-    /// Written on `queue` every tick; read by anyone (health, status, metrics).
+    /// Written on the queue; read by anyone (health, status, metrics).
     private let published: Mutex<ShardStatus>
 
     private var streams: [String]
@@ -78,83 +95,76 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
     private var replacement: ConnectionID?
     private var scheduled = Set<ShardSession.Role>()
     private var outage: Outage?
-    private var renewalNotBeforeMicros: Int64 = 0
+    private var renewalNotBeforeNanos: Int64 = .min
     private var nextRequestID: Int64 = 1
-    private var timer: DispatchSourceTimer?
     private var stopped = false
 
     /// - Parameter downSinceMicros: when an earlier run last wrote; the outage until this run's
     ///   first live connection is recorded as a `collector-down` gap.
-    init(label: String, streams: [String], target: NetworkTarget, settings: Settings, loop: NetworkLoop,
-         pipeline: FramePipeline, throttle: AttemptThrottle, stats: CollectorStats, logger: Logger,
+    init(label: String, streams: [String], target: NetworkTarget, settings: Settings, transport: any MarketTransport,
+         output: any ShardOutput, runtime: any ShardRuntime, throttle: AttemptThrottle, stats: CollectorStats, logger: Logger,
          downSinceMicros: Int64?, afterGap: @escaping @Sendable (_ streams: [String]) -> Void) {
         self.label = label
         self.streams = streams
         published = Mutex(ShardStatus(label: label, streams: streams))
         self.target = target
         self.settings = settings
-        self.loop = loop
-        self.pipeline = pipeline
+        self.transport = transport
+        self.output = output
+        self.runtime = runtime
         self.throttle = throttle
         self.stats = stats
         self.afterGap = afterGap
         var logger = logger
         logger[metadataKey: "connection"] = "\(label)"
         self.logger = logger
-        queue = DispatchQueue(label: "stream-collector.\(label)")
         ticking = Self.anyTicking(streams)
         backoff = Backoff(initialMilliseconds: settings.reconnectInitialDelayMilliseconds,
                           maximumMilliseconds: settings.reconnectMaxDelayMilliseconds)
         outage = downSinceMicros.map {
-            Outage(sinceMicros: $0, reason: .collectorDown, detail: "the collector was not running (last write of the previous run until this run's first live connection)")
+            Outage(sinceWallMicros: $0, reason: .collectorDown,
+                   detail: "the collector was not running (last write of the previous run until this run's first live connection)")
         }
     }
 
     func start() {
-        queue.async { [self] in
-            let timer = DispatchSource.makeTimerSource(queue: queue)
-            let interval = DispatchTimeInterval.milliseconds(settings.tickMilliseconds)
-            timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(settings.tickMilliseconds / 10))
-            timer.setEventHandler { [unowned self] in tick() }
-            timer.resume()
-            self.timer = timer
+        runtime.async { [self] in
+            scheduleTick()
             scheduleConnect(.primary, afterMilliseconds: 0)
         }
     }
 
     /// Stops reconnecting and records an outage still open. Gap records are queued on the
-    /// pipeline before this returns. `closingConnections` closes the shard's sockets (a shard
+    /// output before this returns. `closingConnections` closes the shard's sockets (a shard
     /// removed by a reload); otherwise the network loop closes them when it stops.
     func stop(closingConnections: Bool = false) {
-        queue.sync {
+        runtime.sync {
             stopped = true
-            timer?.cancel()
-            timer = nil
             // A primary live by now ends the outage at its live moment; otherwise it runs to now.
             if let id = primary { progressed(id) }
             if let outage {
-                recordGap(outage, untilMicros: WallClock.nowMicroseconds(), stillOpen: true)
+                recordGap(outage, until: runtime.now, stillOpen: true)
                 self.outage = nil
             }
             if closingConnections {
-                for id in sessions.keys { loop.close(id, code: 1000, reason: "unsubscribed") }
+                for id in sessions.keys { transport.close(id, code: 1000, reason: "unsubscribed") }
             }
         }
     }
 
     /// Runs `answer` on the shard's queue behind the work already queued there.
     func probe(_ answer: @escaping @Sendable () -> Void) {
-        queue.async(execute: answer)
+        runtime.async(answer)
     }
 
-    /// What the shard is doing, as of its last tick.
+    /// What the shard is doing, as of its last tick or change of connection.
     var status: ShardStatus { published.withLock { $0 } }
 
     /// Changes the shard's streams without touching the others: connections already subscribed
     /// get UNSUBSCRIBE for the removed ones and SUBSCRIBE for the added ones; connections made
     /// later subscribe to the new list.
     func update(streams newStreams: [String]) {
-        queue.sync {
+        runtime.sync {
             let removed = streams.filter { !newStreams.contains($0) }
             let added = newStreams.filter { !streams.contains($0) }
             guard !removed.isEmpty || !added.isEmpty else { return }
@@ -162,7 +172,7 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
             ticking = Self.anyTicking(newStreams)
             published.withLock { $0.streams = newStreams }
             let unsubscribing = batches(removed), subscribing = batches(added)
-            for (id, session) in sessions where session.openedAtMicros != nil && session.role != .retiring {
+            for (id, session) in sessions where session.openedAt != nil && session.role != .retiring {
                 sessions[id]?.requestsToSend += unsubscribing.count + subscribing.count
                 send(.unsubscribe, unsubscribing[...], on: id)
                 send(.subscribe, subscribing[...], on: id)
@@ -171,30 +181,42 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         }
     }
 
-    // MARK: - WebSocketDelegate (network thread)
+    // MARK: - Connection events (hopped onto the queue by ShardConnection)
 
-    func webSocketDidOpen(_ connection: ConnectionID) {
-        queue.async { [self] in opened(connection) }
+    func connectionOpened(_ id: ConnectionID) {
+        runtime.async { [self] in opened(id) }
     }
 
-    func webSocket(_ connection: ConnectionID, didReceive message: ReceivedMessage) {
-        let source = sources.withLock { $0[connection] } ?? FramePipeline.Source(label: label, onReply: { _ in }, onData: { _ in })
-        pipeline.submit(message, from: source)
+    func connectionClosed(_ id: ConnectionID, _ reason: CloseReason) {
+        runtime.async { [self] in closed(id, reason) }
     }
 
-    func webSocket(_ connection: ConnectionID, didClose reason: CloseReason) {
-        queue.async { [self] in closed(connection, reason) }
+    func connection(_ id: ConnectionID, replied reply: ControlReply) {
+        runtime.async { [self] in handle(reply, on: id) }
+    }
+
+    func connectionDeliveredFirstData(_ id: ConnectionID) {
+        runtime.async { [self] in progressed(id) }
     }
 
     // MARK: - Connecting and subscribing (queue)
 
+    private func scheduleTick() {
+        runtime.after(nanoseconds: Int64(settings.tickMilliseconds) * 1_000_000) { [self] in
+            guard !stopped else { return }
+            tick()
+            scheduleTick()
+        }
+    }
+
     /// Schedules an attempt for `role`; returns the real delay in ms (the throttle may add to it).
     @discardableResult
     private func scheduleConnect(_ role: ShardSession.Role, afterMilliseconds delay: Int) -> Int {
+        runtime.assertOnQueue()
         scheduled.insert(role)
-        let now = DispatchTime.now()
-        let slot = throttle.reserve(notBefore: now + .milliseconds(delay))
-        queue.asyncAfter(deadline: slot) { [self] in
+        let now = runtime.now.monotonicNanos
+        let slot = throttle.reserve(notBefore: now + Int64(delay) * 1_000_000)
+        runtime.after(nanoseconds: slot - now) { [self] in
             scheduled.remove(role)
             guard !stopped else { return }
             switch role {
@@ -202,32 +224,20 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
             case .replacement: guard replacement == nil, primary != nil else { return }
             case .retiring: return
             }
-            let id = loop.open(target, delegate: self)
-            let session = ShardSession(id: id, role: role, attemptedAtMicros: WallClock.nowMicroseconds())
-            sessions[id] = session
-            let activity = session.activity
-            sources.withLock {
-                $0[id] = FramePipeline.Source(
-                    label: label,
-                    onReply: { [weak self] reply in
-                        guard let self else { return }
-                        queue.async { self.handle(reply, on: id) }
-                    },
-                    onData: { [weak self] micros in
-                        guard activity.noteData(atMicros: micros), let self else { return }
-                        queue.async { self.progressed(id) }
-                    })
-            }
+            let activity = ShardSession.Activity()
+            let id = transport.open(target, delegate: ShardConnection(shard: self, label: label, activity: activity, output: output))
+            sessions[id] = ShardSession(id: id, role: role, activity: activity, attemptedAt: runtime.now)
             if role == .primary { primary = id } else { replacement = id }
             logger.debug("connecting to \(target) (\(role))")
         }
-        return Int((slot.uptimeNanoseconds - now.uptimeNanoseconds) / 1_000_000)
+        return Int((slot - now) / 1_000_000)
     }
 
     private func opened(_ id: ConnectionID) {
+        runtime.assertOnQueue()
         guard !stopped, sessions[id] != nil else { return }
         let batches = batches(streams)
-        sessions[id]?.openedAtMicros = WallClock.nowMicroseconds()
+        sessions[id]?.openedAt = runtime.now
         sessions[id]?.requestsToSend = batches.count
         logger.log(level: episode.isOngoing ? .debug : .info,
                    "connected to \(target)\(sessions[id]?.role == .replacement ? " (replacement)" : ""); subscribing \(streams.count) streams")
@@ -236,27 +246,27 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
     }
 
     private func batches(_ streams: [String]) -> [[String]] {
-        stride(from: 0, to: streams.count, by: settings.batchSize).map {
-            Array(streams[$0..<min($0 + settings.batchSize, streams.count)])
-        }
+        streams.chunked(into: settings.batchSize)
     }
 
     /// Sends one request per batch, `subscribeInterval` apart (Binance allows 10 messages/s).
     private func send(_ method: SubscriptionRequest.Method, _ batches: ArraySlice<[String]>, on id: ConnectionID) {
+        runtime.assertOnQueue()
         guard !stopped, sessions[id] != nil, let batch = batches.first else { return }
         let request = SubscriptionRequest(id: nextRequestID, method: method, params: batch)
         nextRequestID += 1
         sessions[id]?.pending[request.id] = request
         sessions[id]?.requestsToSend -= 1
-        loop.send(text: request.json, on: id)
+        transport.send(text: request.json, on: id)
         let rest = batches.dropFirst()
         guard !rest.isEmpty else { return }
-        queue.asyncAfter(deadline: .now() + .milliseconds(settings.subscribeIntervalMilliseconds)) { [self] in
+        runtime.after(nanoseconds: Int64(settings.subscribeIntervalMilliseconds) * 1_000_000) { [self] in
             send(method, rest, on: id)
         }
     }
 
     private func handle(_ reply: ControlReply, on id: ConnectionID) {
+        runtime.assertOnQueue()
         guard var session = sessions[id] else { return }
         guard let requestID = reply.id, let request = session.pending.removeValue(forKey: requestID) else {
             logger.warning("reply that matches no request: \(reply)")
@@ -274,8 +284,8 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
             stats.subscriptionError()
             logger.error("server refused \(request.summary): code \(code.map(String.init) ?? "none"): \(message)")
         }
-        if session.pending.isEmpty, session.requestsToSend == 0, session.answeredAllAtMicros == nil {
-            session.answeredAllAtMicros = WallClock.nowMicroseconds()
+        if session.pending.isEmpty, session.requestsToSend == 0, session.answeredAllAt == nil {
+            session.answeredAllAt = runtime.now
             if session.refused.isEmpty {
                 logger.log(level: episode.isOngoing ? .debug : .info, "all \(streams.count) subscriptions acknowledged")
             } else {
@@ -292,39 +302,40 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
     /// tick, so a crash or a drop right after cannot lose it). Once stopped, there is no outage
     /// left to end.
     private func progressed(_ id: ConnectionID) {
+        runtime.assertOnQueue()
         sessions[id]?.updateLiveness(ticking: ticking)
-        guard id == primary, let liveSince = sessions[id]?.liveSinceMicros else { return }
+        guard id == primary, let liveSince = sessions[id]?.liveSince else { return }
         let announced = published.withLock { status in
             defer { status.retry = nil }
-            return status.liveSinceMicros == liveSince && status.retry == nil
+            return status.liveSinceNanos == liveSince.monotonicNanos && status.retry == nil
         }
         if !announced { publishStatus() }
         guard let outage else { return }
         self.outage = nil
-        recordGap(outage, untilMicros: liveSince, stillOpen: false)
+        recordGap(outage, until: liveSince, stillOpen: false)
     }
 
     // MARK: - Liveness, renewal, watchdog (queue, every tick)
 
     private func tick() {
-        guard !stopped else { return }
-        let now = WallClock.nowMicroseconds()
+        runtime.assertOnQueue()
+        let now = runtime.now
         defer { publishStatus() }
         for id in Array(sessions.keys) { progressed(id) }
-        if let id = replacement, let liveSince = sessions[id]?.liveSinceMicros { considerPromoting(replacementLiveSince: liveSince, now: now) }
-        if let id = replacement, let session = sessions[id], session.liveSinceMicros == nil,
-           now - session.attemptedAtMicros >= Int64(settings.replacementDeadlineSeconds) * 1_000_000 {
+        if let id = replacement, let liveSince = sessions[id]?.liveSince { considerPromoting(replacementLiveSince: liveSince, now: now) }
+        if let id = replacement, let session = sessions[id], session.liveSince == nil,
+           now.nanoseconds(since: session.attemptedAt) >= Self.nanoseconds(seconds: settings.replacementDeadlineSeconds) {
             logger.warning("the replacement connection did not go live in time; keeping the current one and retrying the renewal later")
             retire(id, reason: "replacement too slow")
             replacement = nil
-            renewalNotBeforeMicros = now + Int64(settings.staleAfterSeconds) * 1_000_000
+            renewalNotBeforeNanos = now.monotonicNanos + Self.nanoseconds(seconds: settings.staleAfterSeconds)
         }
         guard let id = primary, let session = sessions[id] else { return }
-        if let liveSince = session.liveSinceMicros {
-            if now - liveSince >= Int64(settings.healthyAfterSeconds) * 1_000_000 { connectionIsGood() }
-            if replacement == nil, !scheduled.contains(.replacement), now >= renewalNotBeforeMicros,
-               let openedAt = session.openedAtMicros, now - openedAt >= Int64(settings.renewAfterSeconds) * 1_000_000 {
-                logger.info("connection is \((now - openedAt) / 1_000_000) s old (renew_after_seconds): opening its replacement before closing it")
+        if let liveSince = session.liveSince {
+            if now.nanoseconds(since: liveSince) >= Self.nanoseconds(seconds: settings.healthyAfterSeconds) { connectionIsGood(now) }
+            if replacement == nil, !scheduled.contains(.replacement), now.monotonicNanos >= renewalNotBeforeNanos,
+               let openedAt = session.openedAt, now.nanoseconds(since: openedAt) >= Self.nanoseconds(seconds: settings.renewAfterSeconds) {
+                logger.info("connection is \(now.nanoseconds(since: openedAt) / 1_000_000_000) s old (renew_after_seconds): opening its replacement before closing it")
                 scheduleConnect(.replacement, afterMilliseconds: 0)
             }
         }
@@ -332,9 +343,9 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
     }
 
     /// The primary has been live long enough: the backoff starts over and a failure episode ends.
-    private func connectionIsGood() {
+    private func connectionIsGood(_ now: Moment) {
         backoff.reset()
-        if case .ended(let failures, let seconds) = episode.succeeded(nowNanos: MonotonicClock.nowNanoseconds()) {
+        if case .ended(let failures, let seconds) = episode.succeeded(nowNanos: now.monotonicNanos) {
             logger.notice("streams live again after \(FailureEpisode.describe(seconds: seconds)) and \(failures) failed or lost connection(s)")
         }
     }
@@ -343,10 +354,10 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         let session = primary.flatMap { sessions[$0] }
         published.withLock {
             $0.ticking = ticking
-            $0.openedAtMicros = session?.openedAtMicros
-            $0.liveSinceMicros = session?.liveSinceMicros
-            $0.lastDataMicros = session?.activity.lastDataMicros ?? 0
-            $0.answered = session?.answeredAllAtMicros != nil
+            $0.openedAtNanos = session?.openedAt?.monotonicNanos
+            $0.liveSinceNanos = session?.liveSince?.monotonicNanos
+            $0.lastDataNanos = session?.activity.last?.monotonicNanos
+            $0.answered = session?.answeredAllAt != nil
             if $0.answered { $0.answeredOnce = true }
         }
     }
@@ -354,26 +365,23 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
     /// Promotes a live replacement once the overlap is proven: the old connection has delivered
     /// data at least as recent as the replacement's first. An old connection that stays behind
     /// for `overlapWait` is cut anyway, and the stretch it missed is recorded as a gap.
-    private func considerPromoting(replacementLiveSince liveSince: Int64, now: Int64) {
-        guard ticking, let old = primary, let oldSession = sessions[old], oldSession.liveSinceMicros != nil else {
-            return promoteReplacement()
+    private func considerPromoting(replacementLiveSince liveSince: Moment, now: Moment) {
+        guard ticking, let old = primary, let oldSession = sessions[old], oldSession.liveSince != nil else {
+            return promoteReplacement(now)
         }
-        let oldLastData = oldSession.activity.lastDataMicros
-        if oldLastData >= liveSince { return promoteReplacement() }
-        guard now - liveSince >= Self.overlapWaitMicros else { return }
-        promoteReplacement()
-        recordGap(Outage(sinceMicros: oldLastData, reason: .connectionLost,
+        let oldLast = oldSession.activity.last
+        if let oldLast, oldLast.monotonicNanos >= liveSince.monotonicNanos { return promoteReplacement(now) }
+        guard now.nanoseconds(since: liveSince) >= Int64(settings.overlapWaitMilliseconds) * 1_000_000 else { return }
+        promoteReplacement(now)
+        recordGap(Outage(since: oldLast ?? oldSession.liveSince ?? liveSince, reason: .connectionLost,
                          detail: "the old connection fell silent before its replacement took over"),
-                  untilMicros: liveSince, stillOpen: false)
+                  until: liveSince, stillOpen: false)
     }
 
-    /// How long the old connection may lag behind a live replacement before it is cut anyway.
-    private static let overlapWaitMicros: Int64 = 2_500_000
-
-    private func promoteReplacement() {
+    private func promoteReplacement(_ now: Moment) {
         guard let next = replacement else { return }
         if let old = primary {
-            let age = sessions[old]?.openedAtMicros.map { (WallClock.nowMicroseconds() - $0) / 1_000_000 } ?? 0
+            let age = sessions[old]?.openedAt.map { now.nanoseconds(since: $0) / 1_000_000_000 } ?? 0
             logger.info("replacement is live; closing the connection opened \(age) s ago")
             retire(old, reason: "renewed")
             stats.renewed()
@@ -384,12 +392,13 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
     }
 
     /// The watchdog: a primary whose ticking streams are silent for `staleAfterSeconds` is dropped.
-    private func checkSilence(_ session: ShardSession, now: Int64) {
-        guard ticking, let openedAt = session.openedAtMicros else { return }
-        let lastData = session.activity.lastDataMicros
-        guard now - max(lastData, openedAt) >= Int64(settings.staleAfterSeconds) * 1_000_000 else { return }
+    private func checkSilence(_ session: ShardSession, now: Moment) {
+        guard ticking, let openedAt = session.openedAt else { return }
+        let lastData = session.activity.last
+        let quietSince = max(lastData?.monotonicNanos ?? .min, openedAt.monotonicNanos)
+        guard now.monotonicNanos - quietSince >= Self.nanoseconds(seconds: settings.staleAfterSeconds) else { return }
         let kind: String
-        if lastData == 0 && session.answeredAllAtMicros != nil && session.refused.isEmpty {
+        if lastData == nil && session.answeredAllAt != nil && session.refused.isEmpty {
             kind = "acknowledged-but-silent"
             logger.error("all subscriptions were acknowledged but no data arrived in \(settings.staleAfterSeconds) s; is the endpoint missing its route (e.g. /market)? reconnecting")
         } else {
@@ -403,24 +412,24 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
     // MARK: - Endings (queue)
 
     private func closed(_ id: ConnectionID, _ reason: CloseReason) {
-        sources.withLock { $0[id] = nil }
+        runtime.assertOnQueue()
         guard let session = sessions.removeValue(forKey: id), !stopped else { return }
         switch session.role {
         case .retiring:
             break
         case .replacement:
             replacement = nil
-            renewalNotBeforeMicros = WallClock.nowMicroseconds() + Int64(settings.staleAfterSeconds) * 1_000_000
+            renewalNotBeforeNanos = runtime.now.monotonicNanos + Self.nanoseconds(seconds: settings.staleAfterSeconds)
             logger.warning("replacement connection: \(reason); keeping the current one and retrying the renewal later")
         case .primary:
             primaryEnded(session, kind: Self.kind(of: reason), detail: reason.description)
         }
     }
 
-    /// Closes a session on purpose; its `didClose` is then ignored.
+    /// Closes a session on purpose; its close event is then ignored.
     private func retire(_ id: ConnectionID, reason: String) {
         sessions[id]?.role = .retiring
-        loop.close(id, code: 1000, reason: reason)
+        transport.close(id, code: 1000, reason: reason)
     }
 
     /// The primary is gone: start an outage if it was live, then continue on the replacement or
@@ -430,53 +439,57 @@ final class StreamShard: WebSocketDelegate, @unchecked Sendable {
         session.updateLiveness(ticking: ticking)
         primary = nil
         stats.reconnect(kind)
-        if outage == nil, session.liveSinceMicros != nil {
-            let since = session.coveredUntil(nowMicros: WallClock.nowMicroseconds(), ticking: ticking)
-            outage = Outage(sinceMicros: since, reason: .connectionLost, detail: detail)
+        let now = runtime.now
+        if outage == nil, session.liveSince != nil, let since = session.coveredUntil(now, ticking: ticking) {
+            outage = Outage(since: since, reason: .connectionLost, detail: detail)
         }
         if let next = replacement {
             sessions[next]?.role = .primary
             primary = next
             replacement = nil
             logger.warning("\(detail); continuing on the replacement connection")
-        } else {
-            let delay = scheduleConnect(.primary, afterMilliseconds: backoff.nextDelayMilliseconds())
-            let now = MonotonicClock.nowNanoseconds()
-            published.withLock {
-                $0.retry = ShardStatus.Retry(atNanos: now + Int64(delay) * 1_000_000, attempt: backoff.failures, cause: detail)
-            }
-            let next = "reconnecting in \(delay) ms (attempt \(backoff.failures))"
-            switch episode.failed(nowNanos: now) {
-            case .started:
-                logger.warning("\(detail); \(next); further failures are summarised every \(FailureEpisode.describe(seconds: episode.summaryIntervalNanos / 1_000_000_000))")
-            case .continuing(let failures, let seconds):
-                logger.warning("still no live connection: \(failures) failed or lost connections in \(FailureEpisode.describe(seconds: seconds)); last: \(detail); \(next)")
-            case .ended, nil:
-                logger.debug("\(detail); \(next)")
-            }
+            return
+        }
+        let delay = scheduleConnect(.primary, afterMilliseconds: backoff.nextDelayMilliseconds())
+        published.withLock {
+            $0.retry = ShardStatus.Retry(atNanos: now.monotonicNanos + Int64(delay) * 1_000_000, attempt: backoff.failures, cause: detail)
+        }
+        let next = "reconnecting in \(delay) ms (attempt \(backoff.failures))"
+        switch episode.failed(nowNanos: now.monotonicNanos) {
+        case .started:
+            logger.warning("\(detail); \(next); further failures are summarised every \(FailureEpisode.describe(seconds: episode.summaryIntervalNanos / 1_000_000_000))")
+        case .continuing(let failures, let seconds):
+            logger.warning("still no live connection: \(failures) failed or lost connections in \(FailureEpisode.describe(seconds: seconds)); last: \(detail); \(next)")
+        case .ended, nil:
+            logger.debug("\(detail); \(next)")
         }
     }
 
     /// Writes one `collector.gap` per stream family of the shard, unless the outage was covered.
-    private func recordGap(_ outage: Outage, untilMicros until: Int64, stillOpen: Bool) {
-        guard until > outage.sinceMicros else { return }
-        let now = WallClock.nowMicroseconds()
+    /// Its `from`/`to` are wall-clock dates; its length is measured on the monotonic clock when
+    /// this run saw both ends, so a step of the wall clock in between does not change it.
+    private func recordGap(_ outage: Outage, until: Moment, stillOpen: Bool) {
+        let elapsedMicros = outage.sinceMonotonicNanos.map { (until.monotonicNanos - $0) / 1000 } ?? (until.wallMicros - outage.sinceWallMicros)
+        guard elapsedMicros > 0 else { return }
+        let now = runtime.now
         let detail = stillOpen ? "\(outage.detail); the collector stopped before the streams were back" : outage.detail
         var byFamily: [StreamFamily: [String]] = [:]
-        for stream in streams { byFamily[StreamFamily.of(stream: stream), default: []].append(stream) }
+        for stream in streams { byFamily[StreamCatalog.family(of: stream), default: []].append(stream) }
         let records = byFamily.sorted { $0.key.name < $1.key.name }.map { family, names in
-            Gap(family: family, streams: names, fromMicros: outage.sinceMicros, toMicros: until,
-                reason: outage.reason, detail: detail, source: label).record(writtenAtMicros: now)
+            Gap(family: family, streams: names, fromMicros: outage.sinceWallMicros, toMicros: until.wallMicros,
+                reason: outage.reason, detail: detail, source: label, elapsedMicros: elapsedMicros).record(writtenAtMicros: now.wallMicros)
         }
-        pipeline.submit(records)
-        let seconds = Double(until - outage.sinceMicros) / 1e6
+        output.submit(records)
+        let seconds = Double(elapsedMicros) / 1e6
         stats.gap(seconds: seconds)
         logger.warning("recorded a gap of \(String(format: "%.3f", seconds)) s in \(streams.count) streams (\(outage.reason.rawValue): \(detail))")
         if !stillOpen && !stopped { afterGap(streams) }
     }
 
+    private static func nanoseconds(seconds: Int) -> Int64 { Int64(seconds) * 1_000_000_000 }
+
     private static func anyTicking(_ streams: [String]) -> Bool {
-        streams.contains { !sparseStreams.contains($0) }
+        streams.contains { !StreamCatalog.isSparse($0) }
     }
 
     private static func kind(of reason: CloseReason) -> String {

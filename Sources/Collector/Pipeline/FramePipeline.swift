@@ -10,20 +10,13 @@ import WebSocketTransport
 ///
 /// Hand-off from the network thread is one lock and, at most, one queue hop per burst: messages
 /// gather in an inbox that a single scheduled drain empties.
-final class FramePipeline: Sendable {
-    /// Where a message came from, and who hears about what it contained.
-    struct Source: Sendable {
-        let label: String
-        let onReply: @Sendable (ControlReply) -> Void
-        let onData: @Sendable (_ receivedAtMicros: Int64) -> Void
-    }
-
+final class FramePipeline: ShardOutput {
     private struct Inbox {
-        var messages: [(ReceivedMessage, Source)] = []
+        var messages: [(ReceivedMessage, MessageSource)] = []
         var drainScheduled = false
     }
 
-    /// Only touched on `queue`.
+    /// Only touched on `queue` (checked): what makes the class safe to share.
     private final class QueueState: @unchecked Sendable {
         var deduplicator = Deduplicator()
     }
@@ -46,7 +39,7 @@ final class FramePipeline: Sendable {
     }
 
     /// Called on the network thread; returns at once.
-    func submit(_ message: ReceivedMessage, from source: Source) {
+    func submit(_ message: ReceivedMessage, from source: MessageSource) {
         let schedule = inbox.withLock { inbox in
             inbox.messages.append((message, source))
             defer { inbox.drainScheduled = true }
@@ -79,6 +72,7 @@ final class FramePipeline: Sendable {
     }
 
     private func drain() {
+        dispatchPrecondition(condition: .onQueue(queue))
         let batch = inbox.withLock { inbox in
             defer {
                 inbox.messages.removeAll(keepingCapacity: true)
@@ -94,18 +88,20 @@ final class FramePipeline: Sendable {
         for (message, source) in batch {
             receivedBytes += message.payload.count
             let frame = InboundFrame(payload: message.payload, isBinary: message.isBinary,
-                                     receivedAtMicros: message.receivedAtMicros, source: source.label)
+                                     receivedAtMicros: message.receivedAt.wallMicros, source: source.label)
             let outcome = decoder.decode(frame)
             if !outcome.records.isEmpty {
                 for record in outcome.records {
+                    // The window runs on the monotonic clock: a step of the wall clock neither
+                    // forgets the last minute nor keeps it for an hour.
                     if let identity = record.identity,
-                       !state.deduplicator.admit(identity.key, atMicros: message.receivedAtMicros) {
+                       !state.deduplicator.admit(identity.key, atMicros: message.receivedAt.monotonicNanos / 1000) {
                         duplicates += 1
                     } else {
                         records.append(record)
                     }
                 }
-                source.onData(message.receivedAtMicros)
+                source.onData(message.receivedAt)
             }
             for rejection in outcome.rejections {
                 records.append(rejection.record)

@@ -1,3 +1,4 @@
+import Clocks
 import Dispatch
 import Logging
 import MarketDecoding
@@ -148,7 +149,7 @@ final class RecordWriter: @unchecked Sendable {
         case .maintenanceFailed(let error):
             logger.error("file maintenance: \(error); the file is left as it is and retried on the next pass")
         case .gapRecorded(let gap):
-            stats.gap(seconds: Double(gap.toMicros - gap.fromMicros) / 1e6)
+            stats.gap(seconds: Double(gap.lengthMicros) / 1e6)
             logger.warning("recorded a \(gap.reason.rawValue) gap of \(gap.droppedRecords ?? 0) \(gap.family) records in the files")
         }
     }
