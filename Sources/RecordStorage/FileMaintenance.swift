@@ -6,7 +6,8 @@ import MarketDecoding
 /// Compresses and deletes closed data files, never the open ones.
 ///
 /// Compression: a closed `*.ndjson` untouched for `compressAfterSeconds` (shippers have read it by
-/// then) becomes `*.ndjson.gz`, outside the shippers' `*.ndjson` glob, atomically: gzip into a
+/// then; for a file this run closed, counted on the monotonic clock from its close, so that a step
+/// of the wall clock cannot cut the shippers' grace short) becomes `*.ndjson.gz`, outside the shippers' `*.ndjson` glob, atomically: gzip into a
 /// hidden temporary file, fsync it, give it the original's modification time, rename it into
 /// place, sync the folder, and only then remove the original. A crash at any point leaves either
 /// the original alone, or both (the next pass removes the original), never a partial `.gz`.
@@ -33,14 +34,20 @@ public final class FileMaintenance {
         self.report = report
     }
 
-    /// One pass over every family folder. `openPaths` are the files being written (skipped).
+    /// One pass over every family folder. `openPaths` are the files being written (skipped);
+    /// `closedAt` says when this run closed files, on the monotonic clock.
     @discardableResult
-    public func run(configuration: StorageConfiguration, openPaths: Set<String>, nowMicros: Int64 = WallClock.nowMicroseconds()) -> Pass {
+    public func run(configuration: StorageConfiguration, openPaths: Set<String>, closedAt: [String: Int64] = [:], now: Moment = .now()) -> Pass {
         var pass = Pass()
         var files = scan()
+        let nowMicros = now.wallMicros
         if let seconds = configuration.compressAfterSeconds {
             let before = nowMicros - Int64(seconds) * 1_000_000
-            for index in files.indices where !files[index].compressed && files[index].modifiedAtMicros <= before && !openPaths.contains(files[index].path) {
+            func settled(_ file: DataFile) -> Bool {
+                guard let closed = closedAt[file.path] else { return file.modifiedAtMicros <= before }
+                return now.monotonicNanos - closed >= Int64(seconds) * 1_000_000_000
+            }
+            for index in files.indices where !files[index].compressed && settled(files[index]) && !openPaths.contains(files[index].path) {
                 if let compressed = compress(files[index]) {
                     files[index] = compressed
                     pass.compressed += 1

@@ -1,3 +1,4 @@
+import Clocks
 import Foundation
 import Testing
 @testable import MarketDecoding
@@ -46,7 +47,7 @@ import Testing
         var events: [StorageEvent] = []
         let maintenance = FileMaintenance(directory: root) { events.append($0) }
 
-        let pass = maintenance.run(configuration: StorageConfiguration(directory: root, compressAfterSeconds: 600), openPaths: [open], nowMicros: now)
+        let pass = maintenance.run(configuration: StorageConfiguration(directory: root, compressAfterSeconds: 600), openPaths: [open], now: Moment(wallMicros: now, monotonicNanos: 1_000_000_000_000))
         #expect(pass.compressed == 1)
         #expect(!exists(old) && exists(old + ".gz"))
         #expect(try gunzip(old + ".gz") == original)
@@ -67,6 +68,23 @@ import Testing
         #expect(TailInspector.newest(under: "\(root)/contract-info")?.path == open)
     }
 
+    /// A file this run closed is aged on the monotonic clock from its close: a wall clock stepped
+    /// an hour ahead does not make a file closed a minute ago look settled (nor back, unsettled).
+    @Test func aFileClosedByThisRunIsAgedOnTheMonotonicClock() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let justClosed = try file("asset-index-20261121T130000.000000Z-aaaaaaaa.ndjson", minutesAgo: 1)
+        let longClosed = try file("asset-index-20261121T131000.000000Z-bbbbbbbb.ndjson", minutesAgo: 1)
+        let maintenance = FileMaintenance(directory: root) { _ in }
+        let monotonic: Int64 = 5_000_000_000_000
+        let stepped = Moment(wallMicros: now + 3_600_000_000, monotonicNanos: monotonic)
+        let closedAt = [justClosed: monotonic - 60_000_000_000, longClosed: monotonic - 700_000_000_000]
+        let pass = maintenance.run(configuration: StorageConfiguration(directory: root, compressAfterSeconds: 600), openPaths: [],
+                                   closedAt: closedAt, now: stepped)
+        #expect(pass.compressed == 1)
+        #expect(exists(justClosed), "closed 60 s ago by the monotonic clock: still in its grace")
+        #expect(exists(longClosed + ".gz"), "closed 700 s ago by the monotonic clock, though its mtime says a minute")
+    }
+
     @Test func leftoversOfAnInterruptedCompressionAreCleanedUp() throws {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let done = try file("asset-index-20261121T130000.000000Z-aaaaaaaa.ndjson", minutesAgo: 30)
@@ -75,7 +93,7 @@ import Testing
         let folder = (halfway as NSString).deletingLastPathComponent
         try "partial".write(toFile: "\(folder)/.asset-index-20261121T131000.000000Z-bbbbbbbb.compressing", atomically: false, encoding: .utf8)
 
-        FileMaintenance(directory: root) { _ in }.run(configuration: StorageConfiguration(directory: root, compressAfterSeconds: 600), openPaths: [], nowMicros: now)
+        FileMaintenance(directory: root) { _ in }.run(configuration: StorageConfiguration(directory: root, compressAfterSeconds: 600), openPaths: [], now: Moment(wallMicros: now, monotonicNanos: 1_000_000_000_000))
         #expect(!exists(done), "the original of a completed compression is removed")
         #expect(exists(done + ".gz"))
         #expect(try gunzip(halfway + ".gz").contains("bbbbbbbb"))
@@ -96,13 +114,13 @@ import Testing
         let maintenance = FileMaintenance(directory: root) { _ in }
 
         // 10 days: only the 11-day-old file goes; its emptied folder with it.
-        var pass = maintenance.run(configuration: StorageConfiguration(directory: root, compressAfterSeconds: nil, retainDays: 10), openPaths: [open], nowMicros: now)
+        var pass = maintenance.run(configuration: StorageConfiguration(directory: root, compressAfterSeconds: nil, retainDays: 10), openPaths: [open], now: Moment(wallMicros: now, monotonicNanos: 1_000_000_000_000))
         #expect(pass.deleted == 1 && !exists(ancient) && exists(older))
         #expect(!exists((ancient as NSString).deletingLastPathComponent))
 
         // Room for about three files: the oldest closed ones go first, whatever their family; the
         // open one stays although older.
-        pass = maintenance.run(configuration: StorageConfiguration(directory: root, compressAfterSeconds: nil, retainBytes: size * 3 + 10), openPaths: [open], nowMicros: now)
+        pass = maintenance.run(configuration: StorageConfiguration(directory: root, compressAfterSeconds: nil, retainBytes: size * 3 + 10), openPaths: [open], now: Moment(wallMicros: now, monotonicNanos: 1_000_000_000_000))
         #expect(pass.deleted == 2)
         #expect(!exists(older) && !exists(contractInfo))
         #expect(exists(old) && exists(open) && exists(newest))

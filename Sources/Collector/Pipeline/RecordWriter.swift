@@ -24,13 +24,17 @@ final class RecordWriter: @unchecked Sendable {
     private let shared: Mutex<(configuration: StorageConfiguration, openPaths: Set<String>)>
     private var maintenanceTimer: DispatchSourceTimer?
 
+    private let closeTimes = CloseTimes()
+
     /// When an earlier run last wrote to the output directory (nil: it was empty).
     let previousRunLastWriteMicros: Int64?
 
     init(configuration: StorageConfiguration, stats: CollectorStats, logger: Logger) throws(StorageError) {
         self.stats = stats
         self.logger = logger
+        let closeTimes = self.closeTimes
         store = try RecordStore(configuration: configuration) { event in
+            if case .fileClosed(let path, _, _) = event { closeTimes.note(path) }
             RecordWriter.log(event, logger: logger, stats: stats)
         }
         previousRunLastWriteMicros = store.previousRunLastWriteMicros
@@ -68,7 +72,8 @@ final class RecordWriter: @unchecked Sendable {
             let interval = configuration.compressAfterSeconds.map { min(30, max(1, $0 / 4)) } ?? 60
             maintenanceTimer?.schedule(deadline: .now() + .seconds(interval), leeway: .milliseconds(interval * 100))
             guard configuration.compressAfterSeconds != nil || configuration.retainDays != nil || configuration.retainBytes != nil else { return }
-            maintenance.run(configuration: configuration, openPaths: openPaths, nowMicros: WallClock.nowMicroseconds())
+            let closedAt = closeTimes.snapshot(forgettingOlderThan: Int64(configuration.compressAfterSeconds ?? 0) * 2_000_000_000)
+            maintenance.run(configuration: configuration, openPaths: openPaths, closedAt: closedAt)
         }
         maintenanceTimer = timer
         timer.resume()
@@ -151,6 +156,26 @@ final class RecordWriter: @unchecked Sendable {
         case .gapRecorded(let gap):
             stats.gap(seconds: Double(gap.lengthMicros) / 1e6)
             logger.warning("recorded a \(gap.reason.rawValue) gap of \(gap.droppedRecords ?? 0) \(gap.family) records in the files")
+        }
+    }
+}
+
+/// When this run closed its data files, on the monotonic clock: maintenance ages them by it
+/// rather than by their modification time, which a step of the wall clock would distort.
+private final class CloseTimes: Sendable {
+    private let times = Mutex<[String: Int64]>([:])
+
+    func note(_ path: String) {
+        let now = MonotonicClock.nowNanoseconds()
+        times.withLock { $0[path] = now }
+    }
+
+    /// Every close time, once those older than `nanoseconds` (long past any grace) are forgotten.
+    func snapshot(forgettingOlderThan nanoseconds: Int64) -> [String: Int64] {
+        let now = MonotonicClock.nowNanoseconds()
+        return times.withLock { times in
+            times = times.filter { now - $0.value < nanoseconds }
+            return times
         }
     }
 }
