@@ -64,8 +64,16 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        // Test support — fault injection, a sequenced feed, completeness checks — for the tests,
+        // the soak and the benchmarks; never linked into stream-collector.
+        .target(name: "CollectorTestKit", dependencies: [
+            "MarketServer", "HTTPServing", "RecordStorage", "MarketDecoding",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+        ]),
         .executableTarget(name: "StreamCollectorSoak", dependencies: [
-            "MarketServer", "HTTPServing", "StreamVerification",
+            "MarketServer", "HTTPServing", "StreamVerification", "CollectorTestKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "StreamCollectorBench", dependencies: [
@@ -82,9 +90,11 @@ let package = Package(
         .testTarget(name: "YAMLReaderTests", dependencies: ["YAMLReader"]),
         .testTarget(name: "RecordStorageTests", dependencies: ["RecordStorage", "MarketDecoding", "Clocks"]),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "RecordStorage", "MarketDecoding", "Clocks"]),
-        .testTarget(name: "CollectorTests", dependencies: ["Collector", "WebSocketTransport", "MarketServer", "MarketDecoding", "Clocks"]),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "WebSocketTransport", "MarketDecoding", "Clocks"]),
+        .testTarget(name: "MarketServerTests", dependencies: ["MarketServer"]),
+        .testTarget(name: "WebSocketTransportTests", dependencies: ["WebSocketTransport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "MarketServer", "HTTPServing", "MarketDecoding", "StreamVerification", "Clocks",
+            "MarketServer", "HTTPServing", "MarketDecoding", "StreamVerification", "Clocks", "CollectorTestKit",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOWebSocket", package: "swift-nio"),

@@ -5,31 +5,21 @@ import Synchronization
 /// fans published events out to the connections subscribed to their stream.
 ///
 /// Use it as the handler of a `WebSocketServer`; publish events with `publish(stream:payload:)`.
-/// Like Binance, it can cut every connection at a fixed age (`connectionLifetime`), and, to inject
-/// faults, silence a connection while keeping it open.
+/// Like Binance, it can cut every connection at a fixed age (`connectionLifetime`).
 public final class MarketHub: WebSocketServerHandler {
     private struct Entry {
         var session: BinanceSession
         let connection: ServerConnection
-        var silenced = false
     }
 
     private let entries = Mutex<[ObjectIdentifier: Entry]>([:])
-    private let onRequest: (@Sendable (String, ServerConnection) -> Void)?
     private let connectionLifetime: TimeAmount?
 
     /// - Parameters:
     ///   - connectionLifetime: closes each connection (1001) this long after it connected, like
     ///     Binance's 24-hour cut; nil for never.
-    ///   - onRequest: observes every request text (for tests and logs).
-    public init(connectionLifetime: TimeAmount? = nil, onRequest: (@Sendable (String, ServerConnection) -> Void)? = nil) {
+    public init(connectionLifetime: TimeAmount? = nil) {
         self.connectionLifetime = connectionLifetime
-        self.onRequest = onRequest
-    }
-
-    /// Stops sending events to `connection` while keeping it open (a silent stall).
-    public func silence(_ connection: ServerConnection) {
-        entries.withLock { $0[ObjectIdentifier(connection.channel)]?.silenced = true }
     }
 
     /// The connections open now, with their sessions.
@@ -58,7 +48,7 @@ public final class MarketHub: WebSocketServerHandler {
     public func publish(stream: String, payload: String) -> Int {
         let targets = entries.withLock { entries in
             entries.values.compactMap { entry in
-                entry.silenced ? nil : entry.session.frame(for: stream, payload: payload).map { (entry.connection, $0) }
+                entry.session.frame(for: stream, payload: payload).map { (entry.connection, $0) }
             }
         }
         for (connection, frame) in targets { connection.send(text: frame) }
@@ -75,7 +65,6 @@ public final class MarketHub: WebSocketServerHandler {
     }
 
     public func received(text: String, on connection: ServerConnection) {
-        onRequest?(text, connection)
         let reply = entries.withLock { entries -> String? in
             entries[ObjectIdentifier(connection.channel)]?.session.handle(request: text)
         }

@@ -1,10 +1,11 @@
 import NIOCore
 import NIOWebSocket
 
-/// One accepted WebSocket connection, with the raw operations a server (or a fault-injecting
-/// test) may perform on it. Thread-safe: every operation is forwarded to the channel's event loop.
+/// One accepted WebSocket connection: send text, close. Thread-safe: every operation is
+/// forwarded to the channel's event loop.
 public struct ServerConnection: Sendable, Equatable {
-    let channel: Channel
+    /// The connection's swift-nio channel, for what goes beyond sending text and closing.
+    public let channel: Channel
     /// The request path of the upgrade, including any query.
     public let path: String
 
@@ -16,32 +17,9 @@ public struct ServerConnection: Sendable, Equatable {
 
     /// Sends one complete text message.
     public func send(text: String) {
-        send(frame: .text, payload: Array(text.utf8), fin: true)
-    }
-
-    /// Sends a text message split over `pieces` frames (the first `.text`, the rest continuations),
-    /// optionally ending with an empty final continuation frame.
-    public func sendFragmented(text: [UInt8], pieces: Int, emptyFinalFrame: Bool = false) {
-        let size = max(1, (text.count + pieces - 1) / max(1, pieces))
-        var offset = 0
-        var first = true
-        while offset < text.count {
-            let end = min(offset + size, text.count)
-            let last = end == text.count && !emptyFinalFrame
-            send(frame: first ? .text : .continuation, payload: Array(text[offset..<end]), fin: last, flush: last)
-            first = false
-            offset = end
-        }
-        if emptyFinalFrame { send(frame: first ? .text : .continuation, payload: [], fin: true) }
-    }
-
-    /// Sends one frame exactly as given (binary data, invalid UTF-8, a lone fragment ...).
-    public func send(frame opcode: WebSocketOpcode, payload: [UInt8], fin: Bool = true, flush: Bool = true) {
         let channel = self.channel
         channel.eventLoop.execute {
-            let buffer = channel.allocator.buffer(bytes: payload)
-            let frame = WebSocketFrame(fin: fin, opcode: opcode, data: buffer)
-            if flush { channel.writeAndFlush(frame, promise: nil) } else { channel.write(frame, promise: nil) }
+            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: text)), promise: nil)
         }
     }
 
@@ -56,10 +34,5 @@ public struct ServerConnection: Sendable, Equatable {
                 channel.close(promise: nil)
             }
         }
-    }
-
-    /// Drops the TCP connection without a close frame.
-    public func abort() {
-        channel.close(promise: nil)
     }
 }

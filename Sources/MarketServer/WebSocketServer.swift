@@ -16,8 +16,8 @@ public protocol WebSocketServerHandler: Sendable {
 /// A WebSocket server on swift-nio (not libwebsockets), bound to one address.
 ///
 /// Answers pings and close frames itself and hands whole text messages to its handler.
-/// `securing` lets a caller put TLS (or anything else) in front of the HTTP pipeline; `admit`
-/// decides, per TCP connection, whether to serve, refuse, stall or reject it (`Admission`);
+/// `securing` lets a caller put TLS (or anything else) in front of the HTTP pipeline; `intercept`
+/// sees each new connection next and may take it over (answer false: the server adds nothing);
 /// `answer` replies to plain HTTP requests (REST).
 public final class WebSocketServer: Sendable {
     private let socket: ListeningSocket
@@ -27,7 +27,7 @@ public final class WebSocketServer: Sendable {
 
     public static func start(host: String, port: Int, handler: any WebSocketServerHandler,
                              securing: (@Sendable (Channel) -> EventLoopFuture<Void>)? = nil,
-                             admit: @escaping @Sendable () -> Admission = { .accept },
+                             intercept: (@Sendable (Channel) -> EventLoopFuture<Bool>)? = nil,
                              answer: @escaping @Sendable (PlainHTTPRequest) -> HTTPAnswer = { _ in .notFound }) async throws -> WebSocketServer {
         let socket = try await ListeningSocket.bind(host: host, port: port) { bootstrap in
             bootstrap
@@ -44,28 +44,14 @@ public final class WebSocketServer: Sendable {
                                 ])
                             }
                         })
-                    let admission = admit()
-                    switch admission {
-                    case .refuse:
-                        return channel.close()
-                    case .stall:
-                        return channel.eventLoop.makeSucceededVoidFuture()
-                    case .accept, .reject:
-                        break
-                    }
                     let secured = securing?(channel) ?? channel.eventLoop.makeSucceededVoidFuture()
-                    guard case .reject(let status, let retryAfter) = admission else {
-                        return secured.flatMap {
-                            channel.pipeline.configureHTTPServerPipeline(
-                                withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in })).flatMapThrowing {
-                                try channel.pipeline.syncOperations.addHandler(PlainHTTPHandler(answer: answer))
-                            }
-                        }
-                    }
-                    let rejection = HTTPAnswer(status: status, headers: retryAfter.map { [("Retry-After", String($0))] } ?? [])
                     return secured.flatMap {
-                        channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
-                            try channel.pipeline.syncOperations.addHandler(PlainHTTPHandler { _ in rejection })
+                        intercept?(channel) ?? channel.eventLoop.makeSucceededFuture(true)
+                    }.flatMap { serve in
+                        guard serve else { return channel.eventLoop.makeSucceededVoidFuture() }
+                        return channel.pipeline.configureHTTPServerPipeline(
+                            withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in })).flatMapThrowing {
+                            try channel.pipeline.syncOperations.addHandler(PlainHTTPHandler(answer: answer))
                         }
                     }
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import MarketDecoding
 
 /// The first line of every data file: `{"type":"collector.file",...}`.
@@ -41,19 +42,3 @@ struct FileHeader {
         return String(format: "%016llx%016llx", high, low)
     }
 }
-
-/// The Hive-style folder a record lands in: `date=YYYY-MM-DD/hour=HH`, from its receive time (UTC).
-struct Partition: Equatable {
-    let date: String
-    let hour: String
-
-    init(microseconds: Int64) {
-        let time = UTCTime(microsecondsSinceEpoch: microseconds)
-        date = time.date
-        hour = time.hourText
-    }
-
-    var relativePath: String { "date=\(date)/hour=\(hour)" }
-}
-
-import Glibc

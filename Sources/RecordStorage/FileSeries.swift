@@ -1,5 +1,4 @@
 import Clocks
-import Glibc
 import MarketDecoding
 
 /// The sequence of files of one family: at most one open at a time, each new one in its own
@@ -94,20 +93,5 @@ final class FileSeries {
         }
         current = OpenFile(file: file, partition: partition, createdAt: now)
         report(.fileOpened(path: file.path))
-    }
-}
-
-/// Folder creation that makes each new folder's name durable.
-enum Directories {
-    static func create(_ path: String) throws(StorageError) {
-        var built = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            built += "/" + component
-            if mkdir(built, 0o750) == 0 {
-                try AppendOnlyFile.syncDirectory(containing: built)
-            } else if errno != EEXIST {
-                throw StorageError(operation: "create folder", path: built, code: errno)
-            }
-        }
     }
 }

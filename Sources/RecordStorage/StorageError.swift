@@ -1,3 +1,5 @@
+import Glibc
+
 /// A file-system failure, with the path and the system's reason.
 public struct StorageError: Error, Sendable, CustomStringConvertible {
     public let operation: String
@@ -8,9 +10,3 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         "cannot \(operation) \(path): \(String(cString: strerror(code))) (errno \(code))"
     }
 }
-
-
-import Glibc
-
-
-

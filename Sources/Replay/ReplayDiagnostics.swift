@@ -1,3 +1,4 @@
+import Glibc
 import RecordStorage
 
 /// What went wrong while reading, told to the user as it happens (`file:line: reason`) and
@@ -72,5 +73,3 @@ public final class ReplayDiagnostics {
         return 0
     }
 }
-
-import Glibc

@@ -1,3 +1,4 @@
+import Glibc
 import RecordStorage
 
 /// One family's files of one data directory, read in order as a single sequence of records that
@@ -100,5 +101,3 @@ final class ReplayInput {
         }
     }
 }
-
-import Glibc

@@ -1,3 +1,4 @@
+import Glibc
 import MarketDecoding
 import RecordStorage
 
@@ -71,5 +72,3 @@ struct RecordFieldReader {
 struct LineError: Error {
     let reason: String
 }
-
-import Glibc

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Collector
+import Glibc
 import MarketDecoding
 import RecordStorage
 import Replay
 import SystemService
-import Glibc
 
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -108,7 +108,7 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     private func write(_ replay: MergedReplay) throws {
-        let output = OutputStream()
+        let output = LineWriter()
         let progress = ReplayProgress()
         defer { progress.finish() }
         do {

@@ -1,3 +1,4 @@
+import CollectorTestKit
 import HTTPServing
 import MarketServer
 import Synchronization

@@ -1,3 +1,4 @@
+import CollectorTestKit
 import ArgumentParser
 import Foundation
 import MarketServer
@@ -48,7 +49,7 @@ struct SoakCommand: AsyncParsableCommand {
         let duration = minutes * 60
         let faults = FaultInjector()
         let hub = MarketHub(connectionLifetime: .seconds(Int64(lifetime)))
-        let server = try await WebSocketServer.start(host: "127.0.0.1", port: 0, handler: hub, admit: faults.admission,
+        let server = try await WebSocketServer.start(host: "127.0.0.1", port: 0, handler: hub, intercept: Admission.intercepting(faults.admission),
                                                      answer: faults.restAnswer)
         let folder = keep.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("soak-\(UUID().uuidString)")

@@ -1,6 +1,6 @@
 /// Failures of the transport layer that a caller must act on.
 public enum TransportError: Error, Sendable, CustomStringConvertible {
-    /// A URL the transport cannot dial; the text says what to fix.
+    /// A URL the transport cannot dial (WebSocket or HTTP, as the caller accepts); the text says what to fix.
     case invalidURL(String, String)
     /// libwebsockets refused to create its context (TLS set-up, CA file, memory).
     case contextCreationFailed(String)
@@ -16,7 +16,7 @@ public enum TransportError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidURL(let url, let problem):
-            "invalid WebSocket URL '\(url)': \(problem)"
+            "invalid URL '\(url)': \(problem)"
         case .contextCreationFailed(let detail):
             "libwebsockets could not start: \(detail)"
         case .loopAlreadyRunning:

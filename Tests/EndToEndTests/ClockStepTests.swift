@@ -1,3 +1,4 @@
+import CollectorTestKit
 import Clocks
 import Foundation
 import MarketDecoding

@@ -1,3 +1,4 @@
+import CollectorTestKit
 import Foundation
 import MarketServer
 import StreamVerification

@@ -277,7 +277,6 @@ final class StreamShard: @unchecked Sendable {
             switch request.method {
             case .subscribe: session.acknowledged.formUnion(request.params)
             case .unsubscribe: session.acknowledged.subtract(request.params)
-            case .listSubscriptions: break
             }
         case .error(_, let code, let message):
             session.refused.formUnion(request.params)

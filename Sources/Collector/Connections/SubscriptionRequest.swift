@@ -5,7 +5,6 @@ struct SubscriptionRequest: Sendable {
     enum Method: String, Sendable {
         case subscribe = "SUBSCRIBE"
         case unsubscribe = "UNSUBSCRIBE"
-        case listSubscriptions = "LIST_SUBSCRIPTIONS"
     }
 
     let id: Int64
@@ -14,15 +13,12 @@ struct SubscriptionRequest: Sendable {
 
     /// `{"method":"SUBSCRIBE","params":["a","b"],"id":7}`
     var json: [UInt8] {
-        var bytes = Array(#"{"method":"\#(method.rawValue)""#.utf8)
-        if method != .listSubscriptions {
-            bytes.append(contentsOf: #","params":["#.utf8)
-            for (index, param) in params.enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                JSONLineBuilder.appendEscaped(param, to: &bytes)
-            }
-            bytes.append(UInt8(ascii: "]"))
+        var bytes = Array(#"{"method":"\#(method.rawValue)","params":["#.utf8)
+        for (index, param) in params.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONLineBuilder.appendEscaped(param, to: &bytes)
         }
+        bytes.append(UInt8(ascii: "]"))
         bytes.append(contentsOf: #","id":\#(id)}"#.utf8)
         return bytes
     }

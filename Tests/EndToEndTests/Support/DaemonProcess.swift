@@ -101,8 +101,9 @@ struct HarnessError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Polls `condition` every 50 ms until it holds, or fails the test after `seconds`.
-func eventually(_ what: String, within seconds: Double = 15, _ condition: () async throws -> Bool) async throws {
+/// Polls `condition` every 50 ms until it holds, or fails the test after `seconds` (generous: the
+/// suite starts dozens of daemons at once on a small machine).
+func eventually(_ what: String, within seconds: Double = 30, _ condition: () async throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if try await condition() { return }

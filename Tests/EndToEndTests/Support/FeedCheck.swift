@@ -1,3 +1,4 @@
+import CollectorTestKit
 import MarketServer
 import StreamVerification
 import Testing

@@ -1,3 +1,4 @@
+import CollectorTestKit
 import Foundation
 import HTTPServing
 import MarketServer
@@ -35,13 +36,14 @@ struct TestServer {
                 }
             }
         }
-        let server = try await WebSocketServer.start(host: "127.0.0.1", port: port, handler: wrap(hub), securing: securing, admit: admit, answer: answer)
+        let server = try await WebSocketServer.start(host: "127.0.0.1", port: port, handler: wrap(hub), securing: securing,
+                                                     intercept: Admission.intercepting(admit), answer: answer)
         return TestServer(hub: hub, server: server)
     }
 
     /// Waits until one connection (other than `previous`) has subscribed to all of `streams`,
     /// and returns it.
-    func subscriber(to streams: [String], otherThan previous: ServerConnection? = nil, within seconds: Double = 15) async throws -> ServerConnection {
+    func subscriber(to streams: [String], otherThan previous: ServerConnection? = nil, within seconds: Double = 30) async throws -> ServerConnection {
         var found: ServerConnection?
         try await eventually("a connection subscribed to \(streams)", within: seconds) {
             found = hub.connections.first { entry in

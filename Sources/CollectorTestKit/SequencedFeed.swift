@@ -1,4 +1,5 @@
 import Foundation
+import MarketServer
 import Synchronization
 
 /// Publishes one `!assetIndex@arr` event every `interval` — Binance's 1 s tick, faster — each with

@@ -3,7 +3,7 @@ import MarketServer
 import Testing
 
 /// `stream-collector replay` and `verify` on files the real collector wrote.
-@Suite struct ReplayTests {
+@Suite struct ReplayAndVerifyTests {
     static let streams = ["!assetIndex@arr", "btcusd@assetIndex", "!contractInfo"]
     static let symbols = ["BTCUSD", "ETHUSD", "ADAUSD"]
 
@@ -23,7 +23,7 @@ import Testing
                 let base = Int64(Date().timeIntervalSince1970 * 1000)
                 while !Task.isCancelled {
                     let eventTime = base + Int64(tick) * 100
-                    let events = ReplayTests.symbols.map { Wire.assetIndex($0, eventTime: eventTime, tick: tick) }
+                    let events = ReplayAndVerifyTests.symbols.map { Wire.assetIndex($0, eventTime: eventTime, tick: tick) }
                     hub.publish(stream: "!assetIndex@arr", payload: "[" + events.joined(separator: ",") + "]")
                     hub.publish(stream: "btcusd@assetIndex", payload: events[0])
                     if tick % 10 == 3 {

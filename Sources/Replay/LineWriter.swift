@@ -1,7 +1,7 @@
 import Glibc
 
-/// Buffered writes to a file descriptor (standard output by default), whole buffers per `write()`.
-public final class OutputStream {
+/// Buffered lines to a file descriptor (standard output by default), whole buffers per `write()`.
+public final class LineWriter {
     /// Writing failed (a closed pipe, a full disk); the errno value.
     public struct Failure: Error, CustomStringConvertible {
         public let code: Int32
