@@ -1,47 +1,89 @@
-/// A REST document the collector records, and how its elements become records.
+/// A REST document the collector records: where it is served, what asking for it costs and needs,
+/// and how its elements become records — everything about each document in one declaration
+/// (`spec`), so that a new one is a new case and the compiler asks for each of its facts.
 ///
 /// Each element of the response (an object, or each object of an array) becomes one record:
 /// `type`, `stream` (`rest:<path>`), `recvTime`, the element's own time field as `eventTime`, its
 /// key field, then every other member verbatim in the order received. Documents wrapped in an
 /// envelope (`{"code","msg","requestTime","data"}`) are unwrapped first and keep `requestTime`.
-public struct RestDocument: Sendable, Hashable {
+public enum RestDocument: CaseIterable, Sendable {
+    /// Binance USDⓈ-M futures `GET /fapi/v1/assetIndex` (Multi-Assets mode asset index).
+    case futuresAssetIndex
+    /// Binance Portfolio Margin Pro `GET /sapi/v1/portfolio/asset-index-price`.
+    case portfolioAssetIndexPrice
+    /// Bydoxe futures `GET /api/v1/future/market/mark-price`.
+    case bydoxeMarkPrice
+
+    /// The facts of one document.
+    private struct Spec {
+        let path: String
+        let recordType: String
+        let family: StreamFamily
+        let keyField: String
+        let timeField: String
+        let isEnveloped: Bool
+        let selectiveParameter: String
+        /// Request weight with the selective parameter, and without it (the whole list).
+        let weight: (selective: Int, all: Int)
+        let needsAPIKey: Bool
+        let defaultSourceName: String
+    }
+
+    private var spec: Spec {
+        switch self {
+        case .futuresAssetIndex:
+            Spec(path: "/fapi/v1/assetIndex", recordType: "assetIndexSnapshot", family: .restAssetIndex,
+                 keyField: "symbol", timeField: "time", isEnveloped: false, selectiveParameter: "symbol",
+                 weight: (selective: 1, all: 10), needsAPIKey: false, defaultSourceName: "futures-asset-index")
+        case .portfolioAssetIndexPrice:
+            Spec(path: "/sapi/v1/portfolio/asset-index-price", recordType: "portfolioAssetIndexPrice", family: .restPortfolioAssetIndex,
+                 keyField: "asset", timeField: "time", isEnveloped: false, selectiveParameter: "asset",
+                 weight: (selective: 1, all: 50), needsAPIKey: true, defaultSourceName: "portfolio-asset-index")
+        case .bydoxeMarkPrice:
+            // Bydoxe publishes no weights: each request counts as 1.
+            Spec(path: "/api/v1/future/market/mark-price", recordType: "bydoxeMarkPrice", family: .restBydoxeMarkPrice,
+                 keyField: "symbol", timeField: "ts", isEnveloped: true, selectiveParameter: "symbol",
+                 weight: (selective: 1, all: 1), needsAPIKey: false, defaultSourceName: "bydoxe-mark-price")
+        }
+    }
+
     /// The request path, e.g. `/fapi/v1/assetIndex`.
-    public let path: String
+    public var path: String { spec.path }
     /// The records' `type`.
-    public let recordType: String
-    public let family: StreamFamily
+    public var recordType: String { spec.recordType }
+    public var family: StreamFamily { spec.family }
     /// The member naming what an element is about (`symbol`, `asset`); required.
-    public let keyField: String
+    public var keyField: String { spec.keyField }
     /// The element's own time (ms), written as `eventTime`.
-    public let timeField: String
+    public var timeField: String { spec.timeField }
     /// Whether the body is a `{"code","msg","requestTime","data"}` envelope.
-    public let isEnveloped: Bool
+    public var isEnveloped: Bool { spec.isEnveloped }
+    /// The parameter that narrows the answer to one element (and makes it cheap).
+    public var selectiveParameter: String { spec.selectiveParameter }
+    /// Whether requests must carry `X-MBX-APIKEY` (MARKET_DATA endpoints).
+    public var needsAPIKey: Bool { spec.needsAPIKey }
+    /// The source name used when the configuration gives none.
+    public var defaultSourceName: String { spec.defaultSourceName }
+
+    /// Request weight of one request, with or without the selective parameter.
+    public func weight(selective: Bool) -> Int { selective ? spec.weight.selective : spec.weight.all }
 
     /// The records' `stream`.
     public var stream: String { "rest:" + path }
 
-    /// Binance USDⓈ-M futures `GET /fapi/v1/assetIndex` (Multi-Assets mode asset index).
-    public static let futuresAssetIndex = RestDocument(
-        path: "/fapi/v1/assetIndex", recordType: "assetIndexSnapshot", family: .restAssetIndex,
-        keyField: "symbol", timeField: "time", isEnveloped: false)
-    /// Binance Portfolio Margin Pro `GET /sapi/v1/portfolio/asset-index-price`.
-    public static let portfolioAssetIndexPrice = RestDocument(
-        path: "/sapi/v1/portfolio/asset-index-price", recordType: "portfolioAssetIndexPrice", family: .restPortfolioAssetIndex,
-        keyField: "asset", timeField: "time", isEnveloped: false)
-    /// Bydoxe futures `GET /api/v1/future/market/mark-price`.
-    public static let bydoxeMarkPrice = RestDocument(
-        path: "/api/v1/future/market/mark-price", recordType: "bydoxeMarkPrice", family: .restBydoxeMarkPrice,
-        keyField: "symbol", timeField: "ts", isEnveloped: true)
-
-    public static let known: [RestDocument] = [.futuresAssetIndex, .portfolioAssetIndexPrice, .bydoxeMarkPrice]
+    public static var known: [RestDocument] { allCases }
 
     /// The document served at `path` (exactly, or after a proxy's prefix).
     public static func served(at path: String) -> RestDocument? {
-        known.first { path == $0.path || path.hasSuffix($0.path) }
+        allCases.first { path == $0.path || path.hasSuffix($0.path) }
     }
 
     /// The document whose records carry `stream`, if it is a REST stream.
     public static func recording(stream: String) -> RestDocument? {
-        known.first { $0.stream == stream }
+        allCases.first { $0.stream == stream }
     }
+
+    /// The servers' error codes meaning the requested symbol or asset does not exist: asking
+    /// again cannot succeed until the configuration changes.
+    public static let unknownSymbolCodes: Set<String> = ["40034", "-1121"]
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import HTTPServing
+import MarketDecoding
 
 /// Generates Binance-like market data for offline use: an `assetIndexUpdate` for each of ~20
 /// assets every second (published on `!assetIndex@arr` and each `<symbol>@assetIndex`), now
@@ -63,13 +64,13 @@ public final class MarketSimulator: @unchecked Sendable {
             assets[position].index = max(1, assets[position].index + assets[position].index / 10_000 * step / 10)
             let event = Self.assetIndexEvent(assets[position], eventTime: eventTime)
             events.append(event)
-            hub.publish(stream: assets[position].symbol.lowercased() + "@assetIndex", payload: event)
+            hub.publish(stream: StreamCatalog.assetIndex(symbol: assets[position].symbol), payload: event)
         }
-        hub.publish(stream: "!assetIndex@arr", payload: "[" + events.joined(separator: ",") + "]")
+        hub.publish(stream: StreamCatalog.allAssetIndexes, payload: "[" + events.joined(separator: ",") + "]")
         ticks += 1
         if ticks >= nextContractInfoTick {
             nextContractInfoTick = ticks + Int.random(in: 5...15, using: &generator)
-            hub.publish(stream: "!contractInfo", payload: contractInfoEvent(eventTime: eventTime + Int64.random(in: 1...999, using: &generator)))
+            hub.publish(stream: StreamCatalog.contractInfo, payload: contractInfoEvent(eventTime: eventTime + Int64.random(in: 1...999, using: &generator)))
         }
     }
 
@@ -79,9 +80,11 @@ public final class MarketSimulator: @unchecked Sendable {
     /// - `/api/v1/future/market/mark-price[?symbol=]` (Bydoxe, `BTCUSDT` ...): an envelope around an
     ///   object or an array; an unknown symbol is code 40034.
     public func answer(_ request: PlainHTTPRequest) -> HTTPAnswer {
-        switch request.path {
-        case "/fapi/v1/assetIndex":
-            let symbol = request.parameter("symbol")
+        guard let document = RestDocument.served(at: request.path), request.path == document.path else { return .notFound }
+        let selected = request.parameter(document.selectiveParameter)
+        switch document {
+        case .futuresAssetIndex:
+            let symbol = selected
             return queue.sync {
                 let objects = assets.filter { symbol == nil || $0.symbol == symbol }.map { Self.restObject($0, time: lastEventTime) }
                 if symbol != nil {
@@ -89,11 +92,11 @@ public final class MarketSimulator: @unchecked Sendable {
                 }
                 return .json("[" + objects.joined(separator: ",") + "]")
             }
-        case "/sapi/v1/portfolio/asset-index-price":
+        case .portfolioAssetIndexPrice:
             guard let key = request.header("X-MBX-APIKEY"), !key.isEmpty else {
                 return HTTPAnswer(status: 401, headers: [("Content-Type", "application/json")], body: #"{"code":-2014,"msg":"API-key format invalid."}"#)
             }
-            let asset = request.parameter("asset")
+            let asset = selected
             return queue.sync {
                 let objects = assets.filter { asset == nil || $0.symbol == asset! + "USD" }.map { asset in
                     #"{"asset":"\#(asset.symbol.dropLast(3))","assetIndexPrice":"\#(Self.decimal(asset.index))","time":\#(lastEventTime)}"#
@@ -101,8 +104,8 @@ public final class MarketSimulator: @unchecked Sendable {
                 if asset != nil, objects.isEmpty { return HTTPAnswer(status: 400, body: #"{"code":-1121,"msg":"Invalid symbol."}"#) }
                 return .json("[" + objects.joined(separator: ",") + "]")
             }
-        case "/api/v1/future/market/mark-price":
-            let symbol = request.parameter("symbol")
+        case .bydoxeMarkPrice:
+            let symbol = selected
             return queue.sync {
                 let requestTime = Int64(Date().timeIntervalSince1970 * 1000)
                 let objects = assets.filter { symbol == nil || $0.symbol.dropLast(3) + "USDT" == symbol! }.map { markPriceObject($0) }
@@ -115,8 +118,6 @@ public final class MarketSimulator: @unchecked Sendable {
                 }
                 return .json(#"{"code":"00000","msg":"success","requestTime":\#(requestTime),"data":[\#(objects.joined(separator: ","))]}"#)
             }
-        default:
-            return .notFound
         }
     }
 

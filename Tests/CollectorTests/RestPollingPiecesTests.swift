@@ -1,7 +1,9 @@
 import Foundation
+import Logging
 import MarketDecoding
 import Testing
 @testable import Collector
+import WebSocketTransport
 
 /// `rest.sources` validation and the per-host weight budget.
 @Suite struct RestPollingPiecesTests {
@@ -106,5 +108,40 @@ import Testing
             return
         }
         #expect(problem.description.contains("PM_KEY"))
+    }
+}
+
+/// How every REST loop reads an answer (`RestReply`) and how its retries are paced (`RestRetry`).
+@Suite struct RestReplyTests {
+    let decoder = RestResponseDecoder(maximumBodyBytes: 1 << 20)
+    let url = "https://fapi.binance.com/fapi/v1/assetIndex"
+
+    func reply(_ status: Int, _ body: String, _ document: RestDocument = .futuresAssetIndex) -> RestReply {
+        RestReply(.answered(HTTPResponse(status: status, retryAfter: nil, body: Array(body.utf8)), receivedAtMicros: 1_795_268_300_000_000),
+                  document: document, decoder: decoder, url: url)
+    }
+
+    @Test func eachAnswerIsClassifiedOnce() {
+        #expect(reply(200, #"[{"symbol":"ADAUSD","time":1,"index":"1"}]"#).metricOutcome == "ok")
+        #expect(reply(200, "not json").metricOutcome == "malformed")
+        #expect(reply(200, #"{"code":"50010","msg":"busy","requestTime":1,"data":null}"#, .bydoxeMarkPrice).metricOutcome == "api-error")
+        #expect(reply(400, #"{"code":-1121,"msg":"Invalid symbol."}"#).metricOutcome == "api-error")
+        #expect(reply(503, "unavailable").metricOutcome == "http-error")
+        #expect(reply(503, "unavailable").failureDetail == "answered HTTP 503: unavailable")
+        #expect(RestReply(.rateLimited(status: 418, waitSeconds: 300), document: .futuresAssetIndex, decoder: decoder, url: url).metricOutcome == "banned")
+        #expect(RestReply(.failed(.requestTimedOut(seconds: 10)), document: .futuresAssetIndex, decoder: decoder, url: url).metricOutcome == "timeout")
+    }
+
+    @Test func retriesGrowAndALimitedOneGivesUp() {
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        var retry = RestRetry(initialDelayMilliseconds: 1000, maximumDelayMilliseconds: 8000, maximumAttempts: 3)
+        let first = retry.failed("x", "down", logger: logger)
+        let second = retry.failed("x", "down", logger: logger)
+        #expect(first.map { (500...1000).contains($0) } == true)
+        #expect(second.map { (1000...2000).contains($0) } == true)
+        #expect(retry.failed("x", "down", logger: logger) == nil, "the third failure gives up")
+        #expect(retry.failed("x", "down", logger: logger).map { (500...1000).contains($0) } == true, "and the next request starts over")
+        var forever = RestRetry(initialDelayMilliseconds: 1000, maximumDelayMilliseconds: 8000)
+        for _ in 0..<20 { #expect(forever.failed("x", "down", logger: logger).map { $0 <= 8000 } == true) }
     }
 }

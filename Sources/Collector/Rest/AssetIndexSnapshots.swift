@@ -8,8 +8,8 @@ import WebSocketTransport
 ///
 /// Requests made while one is waiting or in flight are merged into it, and fetches are at least
 /// `minimumSpacingSeconds` apart. 429 and 418 wait the host's pause (`RestClient`); other
-/// failures are retried with a growing delay, then given up after `maximumAttempts`, with a log
-/// line each time.
+/// failures are retried with a growing delay (`RestRetry`, logged as an episode), then given up
+/// after `maximumAttempts`.
 final class AssetIndexSnapshots: @unchecked Sendable {
     private static let document = RestDocument.futuresAssetIndex
 
@@ -20,13 +20,12 @@ final class AssetIndexSnapshots: @unchecked Sendable {
     private let logger: Logger
     private let decoder: RestResponseDecoder
     private let minimumSpacingSeconds: Int
-    private let maximumAttempts: Int
     private let queue = DispatchQueue(label: "stream-collector.snapshots")
     private var wanted = false
     private var inFlight = false
     private var wakeScheduled = false
     private var notBefore = DispatchTime.now()
-    private var failures = 0
+    private var retry: RestRetry
     private var stopped = false
 
     init(base: NetworkTarget, client: RestClient, pipeline: FramePipeline, stats: CollectorStats, logger: Logger,
@@ -41,7 +40,9 @@ final class AssetIndexSnapshots: @unchecked Sendable {
         self.logger = logger
         decoder = RestResponseDecoder(maximumBodyBytes: maximumBodyBytes)
         self.minimumSpacingSeconds = minimumSpacingSeconds
-        self.maximumAttempts = maximumAttempts
+        // 10–20 s, then doubling up to 5 minutes, between attempts.
+        retry = RestRetry(initialDelayMilliseconds: 2 * minimumSpacingSeconds * 1000, maximumDelayMilliseconds: 300_000,
+                          maximumAttempts: maximumAttempts)
     }
 
     /// Asks for one snapshot soon; returns at once.
@@ -82,39 +83,37 @@ final class AssetIndexSnapshots: @unchecked Sendable {
     private func completed(_ outcome: RestClient.Outcome) {
         inFlight = false
         guard !stopped else { return }
-        switch outcome {
-        case .answered(let response, let receivedAt) where response.status == 200:
-            failures = 0
-            let result = decoder.decode(Self.document, body: response.body, url: target.description, receivedAtMicros: receivedAt)
+        let reply = RestReply(outcome, document: Self.document, decoder: decoder, url: target.description)
+        switch reply {
+        case .records(let result):
+            retry.succeeded("the REST snapshot", logger: logger)
             pipeline.submit(result)
             stats.snapshot("written")
             if let rejection = result.rejections.first {
                 logger.warning("the REST snapshot had \(result.rejections.count) unreadable part(s) (\(rejection.reason.rawValue): \(rejection.detail)); kept whole in the rejected-frames file")
             }
             logger.info("wrote a REST snapshot of \(result.records.count) asset indexes after a gap")
-        case .rateLimited(let status, let wait):
+        case .rateLimited(let status, _):
             stats.snapshot(status == 418 ? "banned" : "rate-limited")
-            logger.warning("\(target) answered \(status) (\(status == 418 ? "this IP is banned for a while" : "too many requests")); waiting \(wait) s (Retry-After) before asking again")
+            logger.warning("\(target) \(reply.failureDetail ?? "")")
             wanted = true
-        case .answered(let response, _):
-            failed("HTTP \(response.status): \(String(decoding: response.body.prefix(200), as: UTF8.self))")
-        case .failed(let error):
-            failed(error.description)
+        case .unusable(let result, _):
+            pipeline.submit(result)
+            failed(reply)
+        case .apiError, .httpError, .failed:
+            failed(reply)
         }
         pump()
     }
 
-    private func failed(_ detail: String) {
-        failures += 1
+    private func failed(_ reply: RestReply) {
         stats.snapshot("failed")
-        guard failures < maximumAttempts else {
-            logger.error("gave up the REST snapshot after \(failures) attempts: \(detail); the gap record stands without it")
-            failures = 0
+        let detail = reply.failureDetail ?? reply.metricOutcome
+        guard let delay = retry.failed("the REST snapshot (\(target))", detail, logger: logger) else {
+            logger.error("gave up the REST snapshot after \(retry.maximumAttempts ?? 0) attempts: \(detail); the gap record stands without it")
             return
         }
-        let delay = min(300, minimumSpacingSeconds << min(failures, 5))
-        logger.warning("REST snapshot failed: \(detail); retrying in \(delay) s")
-        notBefore = .now() + .seconds(delay)
+        notBefore = .now() + .milliseconds(delay)
         wanted = true
     }
 

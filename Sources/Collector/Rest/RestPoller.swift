@@ -25,8 +25,7 @@ final class RestPoller: @unchecked Sendable {
     private struct Slot {
         let target: NetworkTarget
         var due: DispatchTime
-        var backoff: Backoff
-        var episode = FailureEpisode()
+        var retry: RestRetry
         var startedAt = DispatchTime.now()
         var inFlight = false
         var disabled = false
@@ -61,7 +60,8 @@ final class RestPoller: @unchecked Sendable {
         let now = DispatchTime.now()
         slots = source.queries.map { query in
             Slot(target: base.replacingPath(base.path + (query.isEmpty ? "" : "?" + query)), due: now,
-                 backoff: Backoff(initialMilliseconds: settings.retryInitialDelayMilliseconds, maximumMilliseconds: settings.retryMaxDelayMilliseconds))
+                 retry: RestRetry(initialDelayMilliseconds: settings.retryInitialDelayMilliseconds,
+                                  maximumDelayMilliseconds: settings.retryMaxDelayMilliseconds))
         }
     }
 
@@ -102,79 +102,42 @@ final class RestPoller: @unchecked Sendable {
     private func completed(_ index: Int, _ outcome: RestClient.Outcome) {
         slots[index].inFlight = false
         guard !stopped else { return }
-        let url = slots[index].target.description
-        switch outcome {
-        case .answered(let response, let receivedAt) where response.status == 200:
-            let result = decoder.decode(source.document, body: response.body, url: url, status: response.status, receivedAtMicros: receivedAt)
-            if let apiError = result.apiError {
-                failed(index, apiError: apiError, "answered \(apiError)")
-            } else {
-                record(index, result)
+        let target = slots[index].target
+        let reply = RestReply(outcome, document: source.document, decoder: decoder, url: target.description)
+        stats.restRequest(source: source.name, outcome: reply.metricOutcome)
+        switch reply {
+        case .records(let result):
+            pipeline.submit(result)
+            if let rejection = result.rejections.first {
+                logger.warning("\(target): \(result.rejections.count) element(s) unreadable (\(rejection.detail)); kept in the rejected-frames file")
             }
-        case .answered(let response, _):
-            let apiError = RestResponseDecoder.apiError(in: response.body)
-            let detail = "answered HTTP \(response.status)" + (apiError.map { " \($0)" } ?? ": " + String(decoding: response.body.prefix(200), as: UTF8.self))
-            if let apiError {
-                failed(index, apiError: apiError, detail)
+            slots[index].retry.succeeded("\(target)", logger: logger)
+            slots[index].due = max(.now(), slots[index].startedAt + .seconds(source.intervalSeconds))
+            logger.debug("\(target): \(result.records.count) record(s)")
+        case .unusable(let result, let detail):
+            pipeline.submit(result)
+            retry(index, detail)
+        case .apiError(let apiError, let detail):
+            stats.restAPIError(source: source.name, code: apiError.code)
+            if RestDocument.unknownSymbolCodes.contains(apiError.code) {
+                slots[index].disabled = true
+                logger.error("\(target) \(detail): the symbol does not exist there; not asked again until the configuration changes (fix rest.sources '\(source.name)' and reload)")
             } else {
-                stats.restRequest(source: source.name, outcome: "http-error")
                 retry(index, detail)
             }
-        case .rateLimited(let status, let wait):
-            stats.restRequest(source: source.name, outcome: status == 418 ? "banned" : "rate-limited")
-            logger.warning("\(url) answered \(status) (\(status == 418 ? "this IP is banned for a while" : "too many requests")); every request to \(slots[index].target.host) waits \(wait) s (Retry-After)")
+        case .rateLimited(_, let wait):
+            logger.warning("\(target) \(reply.failureDetail ?? "")")
             slots[index].due = .now() + .seconds(wait)
+        case .httpError(let detail):
+            retry(index, detail)
         case .failed(let error):
-            if case .requestTimedOut = error {
-                stats.restRequest(source: source.name, outcome: "timeout")
-            } else {
-                stats.restRequest(source: source.name, outcome: "failed")
-            }
             retry(index, error.description)
         }
         pump()
     }
 
-    /// Writes what a 200 answer held; a body with nothing usable is retried like a failure.
-    private func record(_ index: Int, _ result: RestOutcome) {
-        pipeline.submit(result)
-        guard !result.records.isEmpty else {
-            stats.restRequest(source: source.name, outcome: "malformed")
-            let first = result.rejections.first.map { "\($0.reason.rawValue): \($0.detail)" } ?? "no elements"
-            return retry(index, "answered 200 with a body that is not \(source.document.recordType) data (\(first)); kept in the rejected-frames file")
-        }
-        stats.restRequest(source: source.name, outcome: "ok")
-        if let rejection = result.rejections.first {
-            logger.warning("\(slots[index].target): \(result.rejections.count) element(s) unreadable (\(rejection.detail)); kept in the rejected-frames file")
-        }
-        if case .ended(let failures, let seconds) = slots[index].episode.succeeded(nowNanos: MonotonicClock.nowNanoseconds()) {
-            logger.notice("\(slots[index].target) answers again after \(FailureEpisode.describe(seconds: seconds)) and \(failures) failed attempt(s)")
-        }
-        slots[index].backoff.reset()
-        slots[index].due = max(.now(), slots[index].startedAt + .seconds(source.intervalSeconds))
-        logger.debug("\(slots[index].target): \(result.records.count) record(s)")
-    }
-
-    /// The server's own error: a symbol that does not exist stops the request, others are retried.
-    private func failed(_ index: Int, apiError: RestAPIError, _ detail: String) {
-        stats.restRequest(source: source.name, outcome: "api-error")
-        stats.restAPIError(source: source.name, code: apiError.code)
-        guard RestDocument.unknownSymbolCodes.contains(apiError.code) else { return retry(index, detail) }
-        slots[index].disabled = true
-        logger.error("\(slots[index].target) \(detail): the symbol does not exist there; not asked again until the configuration changes (fix rest.sources '\(source.name)' and reload)")
-    }
-
     private func retry(_ index: Int, _ detail: String) {
-        let delay = slots[index].backoff.nextDelayMilliseconds()
+        let delay = slots[index].retry.failed("\(slots[index].target)", detail, logger: logger) ?? 0
         slots[index].due = .now() + .milliseconds(delay)
-        let next = "retrying in \(String(format: "%.1f", Double(delay) / 1000)) s"
-        switch slots[index].episode.failed(nowNanos: MonotonicClock.nowNanoseconds()) {
-        case .started:
-            logger.warning("\(slots[index].target) \(detail); \(next); further failures are summarised every \(FailureEpisode.describe(seconds: slots[index].episode.summaryIntervalNanos / 1_000_000_000))")
-        case .continuing(let failures, let seconds):
-            logger.warning("\(slots[index].target) still failing: \(failures) attempts in \(FailureEpisode.describe(seconds: seconds)); last: \(detail); \(next)")
-        case .ended, nil:
-            logger.debug("\(slots[index].target) \(detail); \(next)")
-        }
     }
 }
