@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "YAMLReaderTests", dependencies: ["YAMLReader"]),
         .testTarget(name: "RecordStorageTests", dependencies: ["RecordStorage", "MarketDecoding", "Clocks"]),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "RecordStorage", "MarketDecoding", "Clocks"]),
-        .testTarget(name: "CollectorTests", dependencies: ["Collector", "WebSocketTransport", "MarketDecoding", "Clocks"]),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "WebSocketTransport", "MarketDecoding", "Clocks", "YAMLReader"]),
         .testTarget(name: "MarketServerTests", dependencies: ["MarketServer"]),
         .testTarget(name: "WebSocketTransportTests", dependencies: ["WebSocketTransport"]),
         .testTarget(name: "EndToEndTests", dependencies: [

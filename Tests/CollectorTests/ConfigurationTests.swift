@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import YAMLReader
 @testable import Collector
 
 @Suite struct ConfigurationTests {
@@ -11,6 +12,27 @@ import Testing
         #expect(builtIn.endpoint == "wss://fstream.binance.com/market")
         #expect(builtIn.allStreams == ["!assetIndex@arr", "!contractInfo"])
         #expect(builtIn.storage.rotateSeconds == 3600)
+    }
+
+    /// A key is declared once (`ConfigurationKey.all`); the documented file and the README's table
+    /// must name every one of them, and nothing else.
+    @Test func everyDeclaredKeyIsDocumentedInTheDefaultFileAndTheReadme() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..")
+        let file = try String(contentsOf: root.appendingPathComponent("config/stream-collector.yaml"), encoding: .utf8)
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        func keys(_ node: YAMLNode, _ prefix: String) -> [String] {
+            (node.mapping ?? []).flatMap { pair -> [String] in
+                let name = prefix + (pair.key.scalar?.string ?? "")
+                return pair.value.mapping == nil ? [name] : keys(pair.value, name + ".")
+            }
+        }
+        let written = keys(try #require(try YAMLNode.compose(yaml: file)), "")
+        let declared = ConfigurationKey.all.map(\.name)
+        #expect(Set(written) == Set(declared), "config/stream-collector.yaml names every key, and no other")
+        for key in declared {
+            let last = key.split(separator: ".").last.map(String.init) ?? key
+            #expect(readme.contains("| `\(key)`") || readme.contains("/ `\(last)`") || readme.contains("`\(key)` /"), "the README's table has \(key)")
+        }
     }
 
     @Test func theDemoFileIsValid() throws {

@@ -50,47 +50,33 @@ public struct CollectorConfiguration: Sendable, Equatable {
 }
 
 extension CollectorConfiguration {
+    /// Blank, for the keys to fill (`ConfigurationLoader`); not a usable configuration by itself.
+    init() {
+        self.init(endpoint: "", streams: [], symbols: [], storage: StorageConfiguration(directory: ""), restEndpoint: nil,
+                  rest: RestPollingConfiguration(sources: [], weightPerMinute: 0, timeoutSeconds: 0,
+                                                 retryInitialDelayMilliseconds: 0, retryMaxDelayMilliseconds: 0),
+                  metricsListen: nil, caFile: nil, staleAfterSeconds: 0, renewAfterSeconds: 0, maxFrameBytes: 0,
+                  reconnectInitialDelayMilliseconds: 0, reconnectMaxDelayMilliseconds: 0, subscribeIntervalMilliseconds: 0,
+                  streamsPerConnection: 0, connectTimeoutSeconds: 0, pingAfterSeconds: 0, hangupAfterSeconds: 0,
+                  inflightBytes: 0, logLevel: "")
+    }
+
     /// The keys whose values differ between `self` and `other` but that a running collector
     /// cannot change (a reload keeps their running values; a restart applies them).
     public func restartOnlyChanges(to other: CollectorConfiguration) -> [String] {
-        var keys: [String] = []
-        func compare<Value: Equatable>(_ key: String, _ path: KeyPath<CollectorConfiguration, Value>) {
-            if self[keyPath: path] != other[keyPath: path] { keys.append(key) }
-        }
-        compare("endpoint", \.endpoint)
-        compare("output.directory", \.storage.directory)
-        compare("rest.endpoint", \.restEndpoint)
-        compare("rest.weight_per_minute", \.rest.weightPerMinute)
-        compare("rest.timeout_seconds", \.rest.timeoutSeconds)
-        compare("rest.retry.initial_delay_ms", \.rest.retryInitialDelayMilliseconds)
-        compare("rest.retry.max_delay_ms", \.rest.retryMaxDelayMilliseconds)
-        compare("tls.ca_file", \.caFile)
-        compare("stale_after_seconds", \.staleAfterSeconds)
-        compare("renew_after_seconds", \.renewAfterSeconds)
-        compare("max_frame_bytes", \.maxFrameBytes)
-        compare("reconnect.initial_delay_ms", \.reconnectInitialDelayMilliseconds)
-        compare("reconnect.max_delay_ms", \.reconnectMaxDelayMilliseconds)
-        compare("subscribe_interval_ms", \.subscribeIntervalMilliseconds)
-        compare("streams_per_connection", \.streamsPerConnection)
-        compare("connect_timeout_seconds", \.connectTimeoutSeconds)
-        compare("validity.ping_after_seconds", \.pingAfterSeconds)
-        compare("validity.hangup_after_seconds", \.hangupAfterSeconds)
-        compare("inflight_bytes", \.inflightBytes)
-        compare("metrics.listen", \.metricsListen)
-        return keys
+        ConfigurationKey.all.filter { $0.reload == .restartOnly && !$0.agrees(self, other) }.map(\.name)
     }
 
-    /// `self` with what a reload can change taken from `other`: streams, symbols, REST sources,
-    /// the output settings other than the directory, and the log level.
+    /// `self` with what a reload can change taken from `other`: the keys declared `.applied`.
     public func reloaded(from other: CollectorConfiguration) -> CollectorConfiguration {
         var result = self
-        result.rest.sources = other.rest.sources
-        result.streams = other.streams
-        result.symbols = other.symbols
-        result.storage = other.storage
-        result.storage.directory = storage.directory
-        result.logLevel = other.logLevel
+        for key in ConfigurationKey.all where key.reload == .applied { key.adopt(other, &result) }
         return result
+    }
+
+    /// Every key with the value in effect and its help line, as `check-config` prints them.
+    public var keyReport: [(key: String, value: String, help: String)] {
+        ConfigurationKey.all.map { ($0.name, $0.show(self), $0.help) }
     }
 }
 

@@ -71,3 +71,12 @@ public struct RestSourceConfiguration: Sendable, Equatable {
 private extension String {
     func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
+
+extension RestSourceConfiguration {
+    /// One line for `check-config`: name, URL, requests, interval, weight, key, state.
+    public var summary: String {
+        let requests = queries.map { $0.isEmpty ? "(no parameters)" : "?" + $0 }.joined(separator: " ")
+        let key = document.needsAPIKey ? "; API key from " + (apiKeyFile.map { "file \($0)" } ?? "$\(apiKeyEnvironment ?? "")") : ""
+        return "\(name): \(endpoint) \(requests) every \(intervalSeconds) s, weight \(weightPerInterval) per round\(key)\(enabled ? "" : " (disabled)")"
+    }
+}
