@@ -9,6 +9,11 @@ import WebSocketTransport
 /// The running daemon: network loop → decoding → storage, with one `StreamShard` per shard
 /// of at most `streamsPerConnection` streams.
 ///
+/// Threads (README, "Threads", has the table): the libwebsockets service thread hands each
+/// message to the decode queue (`FramePipeline`), which hands records to the writer queue
+/// (`RecordWriter`) and replies and first data to the shard's queue (`StreamShard`); shards and
+/// REST pollers send commands back to the service thread through the loop's command queue.
+///
 /// `start` returns once everything is running — whether or not the exchange answers; `reload`
 /// changes streams, symbols and output settings while running; `stop` stops reading, writes
 /// everything already received, closes the files and returns (well within 2 s). `health` and

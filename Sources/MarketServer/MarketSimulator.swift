@@ -9,6 +9,7 @@ import MarketDecoding
 /// assets (`/fapi/v1/assetIndex`, Portfolio Margin's asset index price, Bydoxe's mark price, through
 /// `answer(_:)`).
 public final class MarketSimulator: @unchecked Sendable {
+    // @unchecked: `assets`, `ticks`, the generator and the timer are only touched on `queue` (checked).
     private struct Asset {
         let symbol: String
         var index: Int64  // in units of 1e-8
@@ -56,6 +57,7 @@ public final class MarketSimulator: @unchecked Sendable {
     }
 
     private func tick() {
+        dispatchPrecondition(condition: .onQueue(queue))
         let eventTime = Int64(Date().timeIntervalSince1970) * 1000
         lastEventTime = eventTime
         var events: [String] = []
@@ -128,6 +130,7 @@ public final class MarketSimulator: @unchecked Sendable {
 
     /// Bydoxe's mark price of the asset's USDT contract: mark a little off the index, funding every 8 h.
     private func markPriceObject(_ asset: Asset) -> String {
+        dispatchPrecondition(condition: .onQueue(queue))
         let mark = asset.index + asset.index / 10_000 * Int64.random(in: -5...5, using: &generator)
         let nextFunding = (lastEventTime / 28_800_000 + 1) * 28_800_000
         return #"{"symbol":"\#(asset.symbol.dropLast(3))USDT","markPrice":"\#(Self.decimal(mark))","indexPrice":"\#(Self.decimal(asset.index))","estimatedSettlePrice":"\#(Self.decimal(mark))","lastFundingRate":"0.0001","interestRate":"0.0001","nextFundingTime":\#(nextFunding),"ts":\#(lastEventTime)}"#
@@ -145,6 +148,7 @@ public final class MarketSimulator: @unchecked Sendable {
     }
 
     private func contractInfoEvent(eventTime: Int64) -> String {
+        dispatchPrecondition(condition: .onQueue(queue))
         let base = Self.symbols.randomElement(using: &generator)!.dropLast(3)
         let coinMargined = Bool.random(using: &generator)
         let symbol = coinMargined ? "\(base)USD_PERP" : "\(base)USDT"

@@ -39,6 +39,7 @@ public enum Signals {
 
 /// The dispatch sources of one stream; `cancel` is safe from any thread.
 private final class SignalSources: @unchecked Sendable {
+    // @unchecked: the array never changes after `init`, and cancelling a Dispatch source is thread-safe.
     private let sources: [any DispatchSourceSignal]
 
     init(_ sources: [any DispatchSourceSignal]) { self.sources = sources }

@@ -22,6 +22,8 @@ import Synchronization
 /// - Reading pauses (`lws_rx_flow_control`) while the `ReceiveBudget` is above its high mark and
 ///   resumes when consumers `release` enough bytes.
 public final class NetworkLoop: @unchecked Sendable {
+    // @unchecked: the mutable state below "Owned by the service thread" is touched only there
+    // (`handle` and `drainCommands`, lws's entry points, check it); the rest is immutable or locked.
     /// Settings fixed for the context's life.
     public struct Options: Sendable {
         /// An extra trust anchor (PEM) on top of the system store. Verification is always on.
@@ -54,6 +56,7 @@ public final class NetworkLoop: @unchecked Sendable {
 
     /// One HTTP GET in flight. Created by the caller, then owned by the service thread alone.
     private final class Fetch: @unchecked Sendable {
+        // @unchecked: handed to the service thread once, through the command queue's lock.
         let id: ConnectionID
         let request: HTTPRequest
         let completion: @Sendable (Result<HTTPResponse, TransportError>) -> Void
@@ -73,6 +76,7 @@ public final class NetworkLoop: @unchecked Sendable {
 
     /// One WebSocket connection. Created by the caller, then owned by the service thread alone.
     private final class Connection: @unchecked Sendable {
+        // @unchecked: handed to the service thread once, through the command queue's lock.
         let id: ConnectionID
         let delegate: any WebSocketDelegate
         let target: NetworkTarget
@@ -105,6 +109,7 @@ public final class NetworkLoop: @unchecked Sendable {
     private let contextHandle = Mutex<ContextHandle?>(nil)
 
     // Owned by the service thread.
+    private var serviceThread: pthread_t?
     private var connections: [ConnectionID: Connection] = [:]
     private var fetches: [ConnectionID: Fetch] = [:]
     private var stopping = false
@@ -166,6 +171,8 @@ public final class NetworkLoop: @unchecked Sendable {
         info.connect_timeout_secs = options.connectTimeoutSeconds
         info.retry_and_idle_policy = UnsafePointer(retryPolicy)
         info.count_threads = 1
+        // lws calls back while it creates the context, on this thread; then only on the service thread.
+        serviceThread = pthread_self()
         guard let context = lws_create_context(&info) else {
             Self.running.store(false, ordering: .releasing)
             throw .contextCreationFailed(LibraryLog.takeLastError() ?? "lws_create_context returned nothing (is the CA file readable PEM?)")
@@ -240,6 +247,7 @@ public final class NetworkLoop: @unchecked Sendable {
 
     private func serviceLoop() {
         guard let context = contextHandle.withLock({ $0?.pointer }) else { return }
+        serviceThread = pthread_self()
         while !(stopping && (connections.isEmpty || DispatchTime.now().uptimeNanoseconds >= stopDeadline)) {
             if lws_service(context, 0) < 0 { break }
         }
@@ -250,7 +258,14 @@ public final class NetworkLoop: @unchecked Sendable {
         stopped.signal()
     }
 
+    /// Traps unless called on the service thread: lws calls back only there, and only there may
+    /// its state be touched.
+    private func assertOnServiceThread() {
+        precondition(serviceThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false, "NetworkLoop state touched off its service thread")
+    }
+
     fileprivate func handle(_ wsi: OpaquePointer, _ reason: lws_callback_reasons, _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
+        assertOnServiceThread()
         switch reason {
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
             drainCommands()
@@ -395,6 +410,7 @@ public final class NetworkLoop: @unchecked Sendable {
     }
 
     private func drainCommands() {
+        assertOnServiceThread()
         let pending = commands.withLock { queue in
             defer { queue.removeAll() }
             return queue

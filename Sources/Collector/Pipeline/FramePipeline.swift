@@ -16,8 +16,8 @@ final class FramePipeline: ShardOutput {
         var drainScheduled = false
     }
 
-    /// Only touched on `queue` (checked): what makes the class safe to share.
     private final class QueueState: @unchecked Sendable {
+        // @unchecked: only touched in `drain`, on `queue` (checked).
         var deduplicator = Deduplicator()
     }
 

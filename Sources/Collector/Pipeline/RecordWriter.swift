@@ -11,6 +11,8 @@ import Synchronization
 /// Compression and retention (`FileMaintenance`) run on a queue of their own, skipping the files
 /// the store has open.
 final class RecordWriter: @unchecked Sendable {
+    // @unchecked: `store`, `timer` and `closed` are only touched on `queue` (checked in `publish`
+    // and the timer), `maintenanceTimer` on `maintenanceQueue`; what others read is behind `Mutex`es.
     private let queue = DispatchQueue(label: "stream-collector.writer")
     private let store: RecordStore
     private let stats: CollectorStats
@@ -45,6 +47,7 @@ final class RecordWriter: @unchecked Sendable {
         let timer = DispatchSource.makeTimerSource(queue: queue)
         Self.schedule(timer, for: configuration)
         timer.setEventHandler { [unowned self] in
+            dispatchPrecondition(condition: .onQueue(queue))
             guard !closed else { return }
             store.tick()
             publish()
@@ -112,6 +115,7 @@ final class RecordWriter: @unchecked Sendable {
     }
 
     private func publish() {
+        dispatchPrecondition(condition: .onQueue(queue))
         let status = WriterStatus(failing: store.isFailing, bufferedBytes: store.bufferedBytes)
         published.withLock { $0 = status }
         let open = store.openPaths

@@ -11,6 +11,7 @@ import WebSocketTransport
 /// failures are retried with a growing delay (`RestRetry`, logged as an episode), then given up
 /// after `maximumAttempts`.
 final class AssetIndexSnapshots: @unchecked Sendable {
+    // @unchecked: the request state (`wanted`, `inFlight`, `retry` ...) is only touched on `queue` (checked).
     private static let document = RestDocument.futuresAssetIndex
 
     private let target: NetworkTarget
@@ -59,6 +60,7 @@ final class AssetIndexSnapshots: @unchecked Sendable {
     }
 
     private func pump() {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard wanted, !inFlight, !stopped else { return }
         let now = DispatchTime.now()
         guard now >= notBefore else {
@@ -81,6 +83,7 @@ final class AssetIndexSnapshots: @unchecked Sendable {
     }
 
     private func completed(_ outcome: RestClient.Outcome) {
+        dispatchPrecondition(condition: .onQueue(queue))
         inFlight = false
         guard !stopped else { return }
         let reply = RestReply(outcome, document: Self.document, decoder: decoder, url: target.description)
@@ -107,6 +110,7 @@ final class AssetIndexSnapshots: @unchecked Sendable {
     }
 
     private func failed(_ reply: RestReply) {
+        dispatchPrecondition(condition: .onQueue(queue))
         stats.snapshot("failed")
         let detail = reply.failureDetail ?? reply.metricOutcome
         guard let delay = retry.failed("the REST snapshot (\(target))", detail, logger: logger) else {

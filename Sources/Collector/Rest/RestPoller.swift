@@ -14,6 +14,7 @@ import WebSocketTransport
 /// request until the configuration changes. A body that cannot be decoded goes to the
 /// rejected-frames file with its URL and status. Nothing here can stop the daemon or its streams.
 final class RestPoller: @unchecked Sendable {
+    // @unchecked: `slots`, `wakeAt` and `stopped` are only touched on `queue` (checked); the rest is immutable.
     /// Limits shared by every poller.
     struct Settings: Sendable {
         let retryInitialDelayMilliseconds: Int
@@ -81,6 +82,7 @@ final class RestPoller: @unchecked Sendable {
     }
 
     private func pump() {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard !stopped else { return }
         let now = DispatchTime.now()
         for index in slots.indices where !slots[index].inFlight && !slots[index].disabled && slots[index].due <= now {
@@ -100,6 +102,7 @@ final class RestPoller: @unchecked Sendable {
     }
 
     private func completed(_ index: Int, _ outcome: RestClient.Outcome) {
+        dispatchPrecondition(condition: .onQueue(queue))
         slots[index].inFlight = false
         guard !stopped else { return }
         let target = slots[index].target
@@ -137,6 +140,7 @@ final class RestPoller: @unchecked Sendable {
     }
 
     private func retry(_ index: Int, _ detail: String) {
+        dispatchPrecondition(condition: .onQueue(queue))
         let delay = slots[index].retry.failed("\(slots[index].target)", detail, logger: logger) ?? 0
         slots[index].due = .now() + .milliseconds(delay)
     }
