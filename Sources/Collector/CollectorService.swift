@@ -120,7 +120,7 @@ public final class CollectorService: Sendable {
     private static func poller(for source: RestSourceConfiguration, client: RestClient, pipeline: FramePipeline, stats: CollectorStats,
                                logger: Logger, settings: RestPoller.Settings) -> RestPoller? {
         guard source.enabled else {
-            logger.info("REST source \(source.name) (\(source.endpoint)) is disabled (enabled: false)")
+            logger.info("REST source disabled (enabled: false)", metadata: ["source": "\(source.name)", "url": "\(source.endpoint)"])
             return nil
         }
         var apiKey: APIKey?
@@ -129,7 +129,7 @@ public final class CollectorService: Sendable {
             case .success(let key):
                 apiKey = key
             case .failure(let problem):
-                logger.warning("REST source \(source.name) (\(source.endpoint)) is disabled: \(problem)")
+                logger.warning("REST source disabled: \(problem)", metadata: ["source": "\(source.name)", "url": "\(source.endpoint)"])
                 return nil
             }
         }

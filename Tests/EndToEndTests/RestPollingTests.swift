@@ -142,7 +142,7 @@ import Testing
         #expect(log.contains("no complete response within 2 s"))
         #expect(log.contains("code 50010 (Upstream response invalid)"))
         #expect(log.contains("code 40034 (symbol does not exist)") && log.contains("not asked again until the configuration changes"))
-        #expect(log.contains("portfolio-asset-index (\(base)\(Self.portfolio)) is disabled: no API key: set the environment variable TEST_KEY_THAT_IS_NOT_SET"))
+        #expect(log.contains("REST source disabled: no API key: set the environment variable TEST_KEY_THAT_IS_NOT_SET or name a key file in api_key_file [source=portfolio-asset-index url=\(base)\(Self.portfolio)]"))
 
         #expect(log.contains("the connection closed before the response was complete"), "the cut body")
         let uris = rest.requests(to: Self.assetIndex).prefix(5).map(\.uri)
@@ -180,7 +180,7 @@ import Testing
             let scrape = try? await Scrape.get(metrics, "/metrics")
             return (scrape?.value(#"stream_collector_rest_requests_total{source="futures-asset-index",outcome="failed"}"#) ?? 0) >= 3
         }
-        let warnings = daemon.log.split(separator: "\n").filter { $0.hasPrefix("<4>") && $0.contains("\(url) request failed") }
+        let warnings = daemon.log.split(separator: "\n").filter { $0.hasPrefix("<4>") && $0.contains("request failed") && $0.contains("url=\(url)") }
         #expect(warnings.count == 1, "the first failure is a warning, the next ones only debug lines and counts:\n\(warnings.joined(separator: "\n"))")
         #expect(daemon.log.contains("retrying in") && daemon.log.contains("further failures are summarised every 5 min"))
         let (_, result) = try await finishRun(feed, daemon)

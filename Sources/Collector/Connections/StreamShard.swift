@@ -228,7 +228,7 @@ final class StreamShard: @unchecked Sendable {
             let id = transport.open(target, delegate: ShardConnection(shard: self, label: label, activity: activity, output: output))
             sessions[id] = ShardSession(id: id, role: role, activity: activity, attemptedAt: runtime.now)
             if role == .primary { primary = id } else { replacement = id }
-            logger.debug("connecting to \(target) (\(role))")
+            logger.debug("connecting (\(role))", metadata: ["url": "\(target)"])
         }
         return Int((slot - now) / 1_000_000)
     }

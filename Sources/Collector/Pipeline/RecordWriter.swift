@@ -135,11 +135,11 @@ final class RecordWriter: @unchecked Sendable {
     private static func log(_ event: StorageEvent, logger: Logger, stats: CollectorStats) {
         switch event {
         case .fileOpened(let path):
-            logger.debug("opened \(path)")
+            logger.debug("opened a file", metadata: ["path": "\(path)"])
         case .fileClosed(let path, let lines, let bytes):
-            logger.debug("closed \(path) (\(lines) lines, \(bytes) bytes)")
+            logger.debug("closed a file (\(lines) lines, \(bytes) bytes)", metadata: ["path": "\(path)"])
         case .unterminatedTail(let path, let bytes):
-            logger.warning("\(path) ends in an unterminated fragment of \(bytes) bytes (an earlier run stopped mid-write); left as it is, readers skip it, writing continues in a new file")
+            logger.warning("a file ends in an unterminated fragment of \(bytes) bytes (an earlier run stopped mid-write); left as it is, readers skip it, writing continues in a new file", metadata: ["path": "\(path)"])
         case .synced(let nanoseconds):
             stats.synced(nanoseconds: nanoseconds)
         case .writeFailed(let path, let reason, let firstOfEpisode):

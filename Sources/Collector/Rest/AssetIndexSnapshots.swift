@@ -76,7 +76,7 @@ final class AssetIndexSnapshots: @unchecked Sendable {
         wanted = false
         inFlight = true
         notBefore = now + .seconds(minimumSpacingSeconds)
-        logger.debug("fetching \(target)")
+        logger.debug("fetching a snapshot", metadata: ["url": "\(target)"])
         client.send(target, weight: Self.document.weight(selective: false)) { [self] outcome in
             queue.async { self.completed(outcome) }
         }
@@ -89,7 +89,7 @@ final class AssetIndexSnapshots: @unchecked Sendable {
         let reply = RestReply(outcome, document: Self.document, decoder: decoder, url: target.description)
         switch reply {
         case .records(let result):
-            retry.succeeded("the REST snapshot", logger: logger)
+            retry.succeeded("\(target)", logger: logger)
             pipeline.submit(result)
             stats.snapshot("written")
             if let rejection = result.rejections.first {
@@ -98,7 +98,7 @@ final class AssetIndexSnapshots: @unchecked Sendable {
             logger.info("wrote a REST snapshot of \(result.records.count) asset indexes after a gap")
         case .rateLimited(let status, _):
             stats.snapshot(status == 418 ? "banned" : "rate-limited")
-            logger.warning("\(target) \(reply.failureDetail ?? "")")
+            logger.warning("\(reply.failureDetail ?? "")", metadata: ["url": "\(target)"])
             wanted = true
         case .unusable(let result, _):
             pipeline.submit(result)
@@ -113,7 +113,7 @@ final class AssetIndexSnapshots: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         stats.snapshot("failed")
         let detail = reply.failureDetail ?? reply.metricOutcome
-        guard let delay = retry.failed("the REST snapshot (\(target))", detail, logger: logger) else {
+        guard let delay = retry.failed("\(target)", detail, logger: logger) else {
             logger.error("gave up the REST snapshot after \(retry.maximumAttempts ?? 0) attempts: \(detail); the gap record stands without it")
             return
         }

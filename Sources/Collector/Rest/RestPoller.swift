@@ -112,11 +112,11 @@ final class RestPoller: @unchecked Sendable {
         case .records(let result):
             pipeline.submit(result)
             if let rejection = result.rejections.first {
-                logger.warning("\(target): \(result.rejections.count) element(s) unreadable (\(rejection.detail)); kept in the rejected-frames file")
+                logger.warning("\(result.rejections.count) element(s) unreadable (\(rejection.detail)); kept in the rejected-frames file", metadata: ["url": "\(target)"])
             }
             slots[index].retry.succeeded("\(target)", logger: logger)
             slots[index].due = max(.now(), slots[index].startedAt + .seconds(source.intervalSeconds))
-            logger.debug("\(target): \(result.records.count) record(s)")
+            logger.debug("\(result.records.count) record(s)", metadata: ["url": "\(target)"])
         case .unusable(let result, let detail):
             pipeline.submit(result)
             retry(index, detail)
@@ -124,12 +124,12 @@ final class RestPoller: @unchecked Sendable {
             stats.restAPIError(source: source.name, code: apiError.code)
             if RestDocument.unknownSymbolCodes.contains(apiError.code) {
                 slots[index].disabled = true
-                logger.error("\(target) \(detail): the symbol does not exist there; not asked again until the configuration changes (fix rest.sources '\(source.name)' and reload)")
+                logger.error("\(detail): the symbol does not exist there; not asked again until the configuration changes (fix rest.sources '\(source.name)' and reload)", metadata: ["url": "\(target)"])
             } else {
                 retry(index, detail)
             }
         case .rateLimited(_, let wait):
-            logger.warning("\(target) \(reply.failureDetail ?? "")")
+            logger.warning("\(reply.failureDetail ?? "")", metadata: ["url": "\(target)"])
             slots[index].due = .now() + .seconds(wait)
         case .httpError(let detail):
             retry(index, detail)

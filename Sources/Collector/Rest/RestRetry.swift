@@ -15,9 +15,10 @@ struct RestRetry {
         self.maximumAttempts = maximumAttempts
     }
 
-    /// A failed attempt at `what`: the delay before the next one in ms, or nil to give up (the
-    /// caller says so in its own words). Logs the failure as its episode's rules say.
-    mutating func failed(_ what: String, _ detail: String, logger: Logger) -> Int? {
+    /// A failed attempt at the request `url`: the delay before the next one in ms, or nil to give
+    /// up (the caller says so in its own words). Logs the failure as its episode's rules say, with
+    /// the URL as `url` metadata.
+    mutating func failed(_ url: String, _ detail: String, logger: Logger) -> Int? {
         let delay = backoff.nextDelayMilliseconds()
         if let maximumAttempts, backoff.failures >= maximumAttempts {
             backoff.reset()
@@ -25,22 +26,23 @@ struct RestRetry {
             return nil
         }
         let next = "retrying in \(Self.seconds(delay)) s"
+        let metadata: Logger.Metadata = ["url": "\(url)"]
         switch episode.failed(nowNanos: MonotonicClock.nowNanoseconds()) {
         case .started:
-            logger.warning("\(what) \(detail); \(next); further failures are summarised every \(FailureEpisode.describe(seconds: episode.summaryIntervalNanos / 1_000_000_000))")
+            logger.warning("request failed: \(detail); \(next); further failures are summarised every \(FailureEpisode.describe(seconds: episode.summaryIntervalNanos / 1_000_000_000))", metadata: metadata)
         case .continuing(let failures, let seconds):
-            logger.warning("\(what) still failing: \(failures) attempts in \(FailureEpisode.describe(seconds: seconds)); last: \(detail); \(next)")
+            logger.warning("still failing: \(failures) attempts in \(FailureEpisode.describe(seconds: seconds)); last: \(detail); \(next)", metadata: metadata)
         case .ended, nil:
-            logger.debug("\(what) \(detail); \(next)")
+            logger.debug("request failed: \(detail); \(next)", metadata: metadata)
         }
         return delay
     }
 
     /// A good answer: the backoff starts over; a running episode ends with a line.
-    mutating func succeeded(_ what: String, logger: Logger) {
+    mutating func succeeded(_ url: String, logger: Logger) {
         backoff.reset()
         if case .ended(let failures, let seconds) = episode.succeeded(nowNanos: MonotonicClock.nowNanoseconds()) {
-            logger.notice("\(what) answers again after \(FailureEpisode.describe(seconds: seconds)) and \(failures) failed attempt(s)")
+            logger.notice("answers again after \(FailureEpisode.describe(seconds: seconds)) and \(failures) failed attempt(s)", metadata: ["url": "\(url)"])
         }
     }
 
