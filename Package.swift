@@ -38,7 +38,10 @@ let package = Package(
         .target(name: "CLinux", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "RecordStorage", dependencies: ["MarketDecoding", "CLinux", "Clocks"]),
         .target(name: "StreamVerification", dependencies: ["RecordStorage", "MarketDecoding"]),
-        .target(name: "Replay", dependencies: ["RecordStorage", "MarketDecoding", "MarketServer", "Clocks"]),
+        .target(name: "Replay", dependencies: [
+            "RecordStorage", "MarketDecoding", "MarketServer", "HTTPServing", "Clocks",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .target(name: "HTTPServing", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -94,8 +97,9 @@ let package = Package(
         .testTarget(name: "MarketServerTests", dependencies: ["MarketServer"]),
         .testTarget(name: "WebSocketTransportTests", dependencies: ["WebSocketTransport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "MarketServer", "HTTPServing", "MarketDecoding", "StreamVerification", "Clocks", "CollectorTestKit",
+            "MarketServer", "HTTPServing", "MarketDecoding", "StreamVerification", "Clocks", "CollectorTestKit", "RecordStorage",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOWebSocket", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

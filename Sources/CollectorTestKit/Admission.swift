@@ -1,6 +1,6 @@
 import HTTPServing
+import MarketServer
 import NIOCore
-import NIOHTTP1
 
 /// What a fault-injecting server does with a new TCP connection, before any HTTP is read: refuse,
 /// stall or reject a client. Given to `WebSocketServer.start` through `intercepting(_:)`.
@@ -26,11 +26,7 @@ public enum Admission: Sendable {
             case .stall:
                 return channel.eventLoop.makeSucceededFuture(false)
             case .reject(let status, let retryAfter):
-                let rejection = HTTPAnswer(status: status, headers: retryAfter.map { [("Retry-After", String($0))] } ?? [])
-                return channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
-                    try channel.pipeline.syncOperations.addHandler(PlainHTTPHandler { _ in rejection })
-                    return false
-                }
+                return WebSocketServer.answering(channel, with: HTTPAnswer(status: status, headers: retryAfter.map { [("Retry-After", String($0))] } ?? []))
             }
         }
     }

@@ -38,7 +38,7 @@ public struct BinanceSession: Sendable {
         }
         let object = tape.root
         guard let idText = object["id"].flatMap(Self.idText) else {
-            return Self.error(code: 2, message: "Invalid request: 'id' must be an unsigned integer or a string", id: nil)
+            return Self.error(code: 2, message: "Invalid request: 'id' must be an unsigned integer, a string or null", id: nil)
         }
         let params = object["params"]?.elements ?? []
         let strings = params.compactMap(\.string)
@@ -80,9 +80,11 @@ public struct BinanceSession: Sendable {
         return (String(path[..<mark]), String(path[path.index(after: mark)...]))
     }
 
+    /// The request id as the reply echoes it: an unsigned integer, a string or null.
     private static func idText(_ value: JSONValue) -> String? {
         if let number = value.int64, number >= 0 { return String(number) }
         if value.kind == .string { return String(decoding: value.rawBytes, as: UTF8.self) }
+        if value.kind == .null { return "null" }
         return nil
     }
 

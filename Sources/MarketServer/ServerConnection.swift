@@ -23,6 +23,16 @@ public struct ServerConnection: Sendable, Equatable {
         }
     }
 
+    /// Returns once everything sent so far has been written to the socket (a ping is sent behind it
+    /// and its write awaited: writes on a channel complete in order).
+    public func drained() async {
+        let channel = self.channel
+        let written = channel.eventLoop.flatSubmit {
+            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .ping, data: channel.allocator.buffer(capacity: 0)))
+        }
+        try? await written.get()
+    }
+
     /// Sends a close frame with `code` and closes the TCP connection.
     public func close(code: UInt16 = 1000, reason: String = "") {
         let channel = self.channel

@@ -18,7 +18,8 @@ public protocol WebSocketServerHandler: Sendable {
 /// Answers pings and close frames itself and hands whole text messages to its handler.
 /// `securing` lets a caller put TLS (or anything else) in front of the HTTP pipeline; `intercept`
 /// sees each new connection next and may take it over (answer false: the server adds nothing);
-/// `answer` replies to plain HTTP requests (REST).
+/// `upgrades` decides from the request URI whether a WebSocket upgrade is accepted (a refused one
+/// is answered like a plain request); `answer` replies to plain HTTP requests (REST).
 public final class WebSocketServer: Sendable {
     private let socket: ListeningSocket
 
@@ -28,6 +29,7 @@ public final class WebSocketServer: Sendable {
     public static func start(host: String, port: Int, handler: any WebSocketServerHandler,
                              securing: (@Sendable (Channel) -> EventLoopFuture<Void>)? = nil,
                              intercept: (@Sendable (Channel) -> EventLoopFuture<Bool>)? = nil,
+                             upgrades: @escaping @Sendable (_ uri: String) -> Bool = { _ in true },
                              answer: @escaping @Sendable (PlainHTTPRequest) -> HTTPAnswer = { _ in .notFound }) async throws -> WebSocketServer {
         let socket = try await ListeningSocket.bind(host: host, port: port) { bootstrap in
             bootstrap
@@ -35,7 +37,7 @@ public final class WebSocketServer: Sendable {
                 .childChannelInitializer { channel in
                     let upgrader = NIOWebSocketServerUpgrader(
                         maxFrameSize: 16 << 20,
-                        shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
+                        shouldUpgrade: { channel, head in channel.eventLoop.makeSucceededFuture(upgrades(head.uri) ? HTTPHeaders() : nil) },
                         upgradePipelineHandler: { channel, head in
                             channel.eventLoop.makeCompletedFuture {
                                 try channel.pipeline.syncOperations.addHandlers([
@@ -57,6 +59,15 @@ public final class WebSocketServer: Sendable {
                 }
         }
         return WebSocketServer(socket: socket)
+    }
+
+    /// For an `intercept` hook: answers the connection's first request with `answer` and closes,
+    /// instead of serving it (e.g. 503 when a server is full). Returns false: the hook took it over.
+    public static func answering(_ channel: Channel, with answer: HTTPAnswer) -> EventLoopFuture<Bool> {
+        channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
+            try channel.pipeline.syncOperations.addHandler(PlainHTTPHandler { _ in answer })
+            return false
+        }
     }
 
     private init(socket: ListeningSocket) {

@@ -23,8 +23,9 @@ public final class MergedReplay {
     public let fileCount: Int
 
     /// Lists every directory first: a missing or unreadable directory throws before anything is read.
+    /// `readBufferBytes` is the buffer of each open file (one per directory and family).
     public init(directories: [String], query: ReplayQuery, diagnostics: ReplayDiagnostics,
-                deduplicationWindowMicros: Int64 = 60_000_000) throws(StorageError) {
+                deduplicationWindowMicros: Int64 = 60_000_000, readBufferBytes: Int = 1 << 20) throws(StorageError) {
         self.diagnostics = diagnostics
         let listed = try directories.map { path throws(StorageError) in try DataDirectory(path: path) }
         self.fromMicros = query.fromMicros
@@ -37,7 +38,8 @@ public final class MergedReplay {
         var inputs: [ReplayInput] = []
         for directory in listed {
             for family in directory.families.keys.sorted() where family != "rejected" {
-                inputs.append(ReplayInput(rank: inputs.count, files: directory.families[family]!, query: reading, diagnostics: diagnostics))
+                inputs.append(ReplayInput(rank: inputs.count, files: directory.families[family]!, query: reading, diagnostics: diagnostics,
+                                          readBufferBytes: readBufferBytes))
             }
         }
         fileCount = inputs.reduce(0) { $0 + $1.fileCount }

@@ -19,8 +19,11 @@ final class ReplayInput {
     /// The record at the front, once `advance()` returned true.
     private(set) var head: ReplayedRecord?
 
-    init(rank: Int, files: [DataDirectory.File], query: ReplayQuery, diagnostics: ReplayDiagnostics) {
+    private let readBufferBytes: Int
+
+    init(rank: Int, files: [DataDirectory.File], query: ReplayQuery, diagnostics: ReplayDiagnostics, readBufferBytes: Int) {
         self.rank = rank
+        self.readBufferBytes = readBufferBytes
         self.files = files.filter { query.mayMatch(partitionStartMicros: $0.partitionStartMicros) }
         self.query = query
         self.diagnostics = diagnostics
@@ -38,7 +41,7 @@ final class ReplayInput {
                 let file = files[nextFile]
                 nextFile += 1
                 do {
-                    lines = try DataFileLines(path: file.path)
+                    lines = try DataFileLines(path: file.path, bufferSize: readBufferBytes)
                     diagnostics.filesOpened += 1
                 } catch {
                     diagnostics.unreadable(error)

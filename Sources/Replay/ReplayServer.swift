@@ -1,108 +1,144 @@
 import Clocks
+import HTTPServing
 import MarketServer
+import NIOCore
 import Synchronization
 
-/// Serves a replay as a Binance-compatible market stream endpoint: `/market/ws[/<streams>]` and
-/// `/market/stream?streams=…` with SUBSCRIBE, UNSUBSCRIBE, LIST_SUBSCRIPTIONS (the `MarketHub`
-/// protocol), the recorded frames paced by their receive times divided by `speed`.
+/// Serves recordings as a Binance-compatible market stream endpoint with a replay per connection,
+/// as tardis-machine does: `/market/ws[/<streams>]` and `/market/stream?streams=…`, SUBSCRIBE,
+/// UNSUBSCRIBE, LIST_SUBSCRIPTIONS and SET/GET_PROPERTY (`BinanceSession`), and each connection's
+/// recording (`ReplayConnection`) on its own clock, within the window and at the pace its URL may
+/// choose (`?from=…&to=…&speed=…`; a bad value is answered 400 naming the parameter).
 ///
-/// The clock starts a second after the first subscription and stands still while no connection
-/// is subscribed to anything, so a client that reconnects misses nothing. A reader slower than the
-/// pace holds the replay back (at most one socket buffer is queued per connection); at the end
-/// every connection is closed with 1000. Returning from `run` means the replay is over.
-public final class ReplayServer: Sendable {
-    /// Receive-time seconds per wall-clock second; nil replays as fast as the readers take it.
-    public let speed: Double?
-    private let hub = MarketHub()
-    private let server: WebSocketServer
+/// At most `maximumConnections` are served at once (more are answered 503); each reads the files
+/// streaming, with small buffers. The server runs until `stop()`, or — `exitWhenDone` — until
+/// every connection has finished after the first one came. Gaps met in the recording are logged,
+/// each once.
+public final class ReplayServer: WebSocketServerHandler {
+    public struct Settings: Sendable {
+        /// Recorded seconds per second unless a connection's URL says otherwise.
+        public var pace: ReplayPace
+        /// A connection starts once no SUBSCRIBE came for this long after the last one.
+        public var settleSeconds: Double
+        /// Between the last frame's flush and the close.
+        public var closeGraceSeconds: Double
+        public var maximumConnections: Int
+        /// Return from `run` once every connection has finished (after the first one came).
+        public var exitWhenDone: Bool
+
+        public init(pace: ReplayPace, settleSeconds: Double = 1, closeGraceSeconds: Double = 1, maximumConnections: Int = 32,
+                    exitWhenDone: Bool = false) {
+            self.pace = pace
+            self.settleSeconds = settleSeconds
+            self.closeGraceSeconds = closeGraceSeconds
+            self.maximumConnections = maximumConnections
+            self.exitWhenDone = exitWhenDone
+        }
+    }
+
+    private let source: ReplaySource
+    private let settings: Settings
     private let log: @Sendable (String) -> Void
-    private let host: String
-    private let stopped = Mutex(false)
+    private let players = Mutex<[ObjectIdentifier: ReplayConnection]>([:])
+    /// TCP connections admitted and not yet closed (what `maximumConnections` bounds).
+    private let open = Atomic<Int>(0)
+    private let connectionsSeen = Atomic<Int>(0)
+    private let gapsLogged = Mutex<Set<[UInt8]>>([])
+    private let stopped = Atomic<Bool>(false)
+    private let listener = Mutex<WebSocketServer?>(nil)
+
+    private init(source: ReplaySource, settings: Settings, log: @escaping @Sendable (String) -> Void) {
+        self.source = source
+        self.settings = settings
+        self.log = log
+    }
 
     /// Listens on `host:port` (port 0: any free port, see `port`).
-    public init(host: String, port: Int, speed: Double?, log: @escaping @Sendable (String) -> Void) async throws {
-        self.speed = speed
-        self.log = log
-        self.host = host
-        server = try await WebSocketServer.start(host: host, port: port, handler: hub)
+    public static func start(host: String, port: Int, source: ReplaySource, settings: Settings,
+                             log: @escaping @Sendable (String) -> Void) async throws -> ReplayServer {
+        let handler = ReplayServer(source: source, settings: settings, log: log)
+        let server = try await WebSocketServer.start(
+            host: host, port: port, handler: handler,
+            intercept: { channel in handler.admit(channel) },
+            upgrades: { uri in (try? ReplayRequest(uri: uri)) != nil },
+            answer: { request in handler.answer(request) })
+        handler.listener.withLock { $0 = server }
+        return handler
     }
 
-    public var port: Int { server.port }
+    public var port: Int { listener.withLock { $0?.port ?? 0 } }
 
-    /// Ends a running `run` early (it throws `CancellationError`); callable from any thread.
+    /// Ends `run`; callable from any thread.
     public func stop() {
-        stopped.withLock { $0 = true }
+        stopped.store(true, ordering: .relaxed)
     }
 
-    private func pause(for duration: Duration) async throws {
-        if stopped.withLock({ $0 }) { throw CancellationError() }
-        try await Task.sleep(for: duration)
+    /// Serves until `stop()` (or, with `exitWhenDone`, until every connection has finished), then
+    /// closes every connection and stops listening.
+    public func run() async {
+        while !stopped.load(ordering: .relaxed) {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        for player in players.withLock({ Array($0.values) }) { player.cancel() }
+        await listener.withLock { $0 }?.stop()
     }
 
-    /// Plays `replay` to whoever subscribes, then closes the connections and stops listening.
-    /// Returns how many frames were published.
-    public func run(_ replay: MergedReplay) async throws -> Int {
+    // MARK: - Admission (event loop)
+
+    private func admit(_ channel: Channel) -> EventLoopFuture<Bool> {
+        if stopped.load(ordering: .relaxed) {
+            return WebSocketServer.answering(channel, with: HTTPAnswer(status: 503, body: "the replay server is stopping\n"))
+        }
+        let admitted = open.add(1, ordering: .relaxed).newValue
+        guard admitted <= settings.maximumConnections else {
+            open.subtract(1, ordering: .relaxed)
+            log("refused a connection: \(settings.maximumConnections) are being served (--max-connections)")
+            return WebSocketServer.answering(channel, with: HTTPAnswer(
+                status: 503, body: "busy: \(settings.maximumConnections) replays are being served (--max-connections); try again later\n"))
+        }
+        channel.closeFuture.whenComplete { [self] _ in open.subtract(1, ordering: .relaxed) }
+        return channel.eventLoop.makeSucceededFuture(true)
+    }
+
+    /// Plain requests, and upgrades refused for a bad parameter.
+    private func answer(_ request: PlainHTTPRequest) -> HTTPAnswer {
         do {
-            let published = try await play(replay)
-            await server.stop()
-            return published
+            _ = try ReplayRequest(uri: request.uri)
         } catch {
-            await server.stop()
-            throw error
+            return HTTPAnswer(status: 400, body: "\(error)\n")
         }
+        return HTTPAnswer(status: 404, body: "not found: connect a WebSocket to /market/ws/<streams> or /market/stream?streams=<streams>\n")
     }
 
-    private func play(_ replay: MergedReplay) async throws -> Int {
-        var framer = WireFramer()
-        var published = 0
-        var clock: (wallMicros: Int64, recordMicros: Int64)?
-        var gapsSeen = 0
-        while true {
-            let record = replay.next()
-            if let record, record.isGap {
-                gapsSeen += 1
-                log("the recording has a gap: \(String(decoding: record.line, as: UTF8.self))")
-            }
-            let frame = record.map { framer.add($0) } ?? framer.finish()
-            guard let frame else {
-                if record == nil { break }
-                continue
-            }
-            if clock == nil {
-                try await waitForSubscribers()
-                try await pause(for: .seconds(1))
-                clock = (MonotonicClock.nowNanoseconds() / 1000, frame.receivedAtMicros)
-            }
-            clock!.wallMicros += try await holdWhileUnsubscribed()
-            if let speed {
-                let due = clock!.wallMicros + Int64(Double(frame.receivedAtMicros - clock!.recordMicros) / speed)
-                let wait = due - MonotonicClock.nowNanoseconds() / 1000
-                if wait > 0 { try await pause(for: .microseconds(wait)) }
-            }
-            hub.publish(stream: frame.stream, payload: String(decoding: frame.payload, as: UTF8.self))
-            published += 1
-            while !hub.allWritable { try await pause(for: .milliseconds(1)) }
+    // MARK: - WebSocketServerHandler (event loop)
+
+    public func connected(_ connection: ServerConnection) {
+        let request = (try? ReplayRequest(uri: connection.path)) ?? ReplayRequest()
+        let number = connectionsSeen.add(1, ordering: .relaxed).newValue
+        let player = ReplayConnection(number: number, connection: connection)
+        players.withLock { $0[ObjectIdentifier(connection.channel)] = player }
+        let pace = request.pace ?? settings.pace
+        log("connection \(number): \(connection.path) at \(pace)")
+        player.start(source: source, request: request,
+                     settings: ReplayConnection.Settings(pace: pace, settleNanos: Int64(settings.settleSeconds * 1e9),
+                                                         closeGraceNanos: Int64(settings.closeGraceSeconds * 1e9)),
+                     log: log, gap: { [self] line in
+                         guard gapsLogged.withLock({ $0.insert(line).inserted }) else { return }
+                         log("the recording has a gap: \(String(decoding: line, as: UTF8.self))")
+                     })
+    }
+
+    public func received(text: String, on connection: ServerConnection) {
+        guard let player = players.withLock({ $0[ObjectIdentifier(connection.channel)] }) else { return }
+        connection.send(text: player.handle(request: text))
+    }
+
+    public func disconnected(_ connection: ServerConnection) {
+        let (player, none) = players.withLock { players in
+            let player = players.removeValue(forKey: ObjectIdentifier(connection.channel))
+            return (player, players.isEmpty)
         }
-        while !hub.allWritable { try await pause(for: .milliseconds(5)) }
-        log("replay finished: \(published) frames published, \(framer.skipped) records without a wire form skipped, \(gapsSeen) gaps in the recording")
-        hub.closeAll(code: 1000, reason: "end of replay")
-        try await pause(for: .milliseconds(200))
-        return published
+        player?.cancel()
+        if settings.exitWhenDone, none { stop() }
     }
-
-    private func waitForSubscribers() async throws {
-        if !hub.hasSubscribers { log("waiting for a client to subscribe on ws://\(host):\(port)/market") }
-        while !hub.hasSubscribers { try await pause(for: .milliseconds(20)) }
-    }
-
-    /// Waits while nobody is subscribed; returns how long (µs), to shift the clock by.
-    private func holdWhileUnsubscribed() async throws -> Int64 {
-        guard !hub.hasSubscribers else { return 0 }
-        let start = MonotonicClock.nowNanoseconds() / 1000
-        log("no client subscribed: replay paused")
-        try await waitForSubscribers()
-        log("replay resumed")
-        return MonotonicClock.nowNanoseconds() / 1000 - start
-    }
-
 }

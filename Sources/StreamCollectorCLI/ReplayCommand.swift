@@ -23,9 +23,12 @@ struct ReplayCommand: AsyncParsableCommand {
             records without a wire form (headers, gaps, REST snapshots) are left out.
 
             --serve HOST:PORT serves the frames as a Binance-compatible endpoint (/market/ws, \
-            /market/stream?streams=, SUBSCRIBE/UNSUBSCRIBE/LIST_SUBSCRIPTIONS), starting a second after \
-            the first subscription, paced by recvTime divided by --speed, paused while nobody is \
-            subscribed, and closing every connection with 1000 at the end.
+            /market/stream?streams=, SUBSCRIBE/UNSUBSCRIBE/LIST_SUBSCRIPTIONS/SET_PROPERTY) with a replay \
+            per connection: each starts once its subscriptions have settled (--settle), runs on its own \
+            clock at --speed, and may choose its own window and pace in its URL (?from=…&to=…&speed=…, \
+            within --from/--to); at its end every frame is flushed, --close-grace passes and the \
+            connection is closed with 1000. The server keeps serving until SIGTERM/SIGINT \
+            (--exit-when-done: once every connection has finished); at most --max-connections at once.
 
             Exit codes: 0 done; 64 bad arguments; 66 a data directory is missing or unreadable; 65 a .gz file \
             is corrupt or truncated, 74 a file could not be read (the output lacks their records; the rest is written).
@@ -69,8 +72,20 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Serve the replay as a Binance-compatible WebSocket endpoint on HOST:PORT instead of writing stdout.")
     var serve: String?
 
-    @Option(help: "With --serve: recorded seconds per second (1, 10 …) or max.")
+    @Option(help: "With --serve: recorded seconds per second (1, 10 …) or max; a connection's URL may ask for its own.")
     var speed = "1"
+
+    @Option(help: "With --serve: a connection's replay starts once no SUBSCRIBE came for this many seconds.")
+    var settle: Double = 1
+
+    @Option(name: .customLong("close-grace"), help: "With --serve: seconds between a replay's last frame and its close.")
+    var closeGrace: Double = 1
+
+    @Option(name: .customLong("max-connections"), help: "With --serve: connections served at once; more are answered 503.")
+    var maximumConnections = 32
+
+    @Flag(name: .customLong("exit-when-done"), help: "With --serve: exit once every connection has finished, instead of serving until SIGTERM.")
+    var exitWhenDone = false
 
     func validate() throws {
         guard !dataDirectories.isEmpty else { throw ValidationError("give at least one --data-dir") }
@@ -80,6 +95,8 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         guard deduplicationWindow >= 0 else { throw ValidationError("--dedup-window must be 0 or more seconds") }
         _ = try pace()
+        guard settle >= 0, closeGrace >= 0 else { throw ValidationError("--settle and --close-grace must be 0 or more seconds") }
+        guard maximumConnections > 0 else { throw ValidationError("--max-connections must be 1 or more") }
         if let serve, ListenAddress(serve) == nil { throw ValidationError("--serve must be HOST:PORT, for example 127.0.0.1:9500") }
         if serve != nil && (format != .records || combined) { throw ValidationError("--serve sends wire frames itself; leave out --format and --combined") }
         if combined && format != .wire { throw ValidationError("--combined goes with --format wire") }
@@ -99,10 +116,10 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ExitCode(66)
         }
         if let serve, let address = ListenAddress(serve) {
-            try await serveReplay(replay, on: address)
-        } else {
-            try write(replay)
+            let source = ReplaySource(directories: dataDirectories, query: query, deduplicationWindowMicros: Int64(deduplicationWindow * 1_000_000))
+            return try await serveReplay(source, files: replay.fileCount, on: address)
         }
+        try write(replay)
         if let summary = diagnostics.summary { Self.printError("stream-collector replay: \(summary)") }
         if diagnostics.exitCode != 0 { throw ExitCode(diagnostics.exitCode) }
     }
@@ -133,28 +150,28 @@ struct ReplayCommand: AsyncParsableCommand {
         }
     }
 
-    private func serveReplay(_ replay: MergedReplay, on address: ListenAddress) async throws {
+    private func serveReplay(_ source: ReplaySource, files: Int, on address: ListenAddress) async throws {
+        let settings = ReplayServer.Settings(pace: try pace(), settleSeconds: settle, closeGraceSeconds: closeGrace,
+                                             maximumConnections: maximumConnections, exitWhenDone: exitWhenDone)
         let server: ReplayServer
         do {
-            server = try await ReplayServer(host: address.host, port: address.port, speed: try pace()) { Self.printError("stream-collector replay: \($0)") }
+            server = try await ReplayServer.start(host: address.host, port: address.port, source: source, settings: settings) {
+                Self.printError("stream-collector replay: \($0)")
+            }
         } catch {
             Self.printError("stream-collector replay: cannot listen on \(address): \(error)")
             throw ExitCode(73)
         }
-        Self.printError("stream-collector replay: serving \(replay.fileCount) files on ws://\(address.host):\(server.port)/market at speed \(speed)")
+        Self.printError("stream-collector replay: serving \(files) files on ws://\(address.host):\(server.port)/market at speed \(speed), a replay per connection")
         let stopping = Task {
-            for await _ in Signals.stream(of: [.terminate, .interrupt]) {
+            for await signal in Signals.stream(of: [.terminate, .interrupt]) {
+                Self.printError("stream-collector replay: received \(signal.rawValue); stopping")
                 server.stop()
                 break
             }
         }
         defer { stopping.cancel() }
-        do {
-            _ = try await server.run(replay)
-        } catch is CancellationError {
-            Self.printError("stream-collector replay: stopped before the end")
-            throw ExitCode(130)
-        }
+        await server.run()
     }
 
     private func timeWindow() throws -> (from: Int64?, to: Int64?) {
@@ -168,13 +185,9 @@ struct ReplayCommand: AsyncParsableCommand {
         return (try parse(from, "--from"), try parse(to, "--to"))
     }
 
-    /// nil for max.
-    private func pace() throws -> Double? {
-        if speed == "max" { return nil }
-        guard let value = Double(speed), value > 0, value.isFinite else {
-            throw ValidationError("--speed must be a positive number of recorded seconds per second, or max")
-        }
-        return value
+    private func pace() throws -> ReplayPace {
+        guard let pace = ReplayPace(speed) else { throw ValidationError("--speed must be \(ReplayPace.expected)") }
+        return pace
     }
 
     private static func printError(_ message: String) {

@@ -128,7 +128,7 @@ import Testing
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
         serving.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
-        serving.arguments = ["replay", "--data-dir", original.dataDirectory, "--serve", "127.0.0.1:0", "--speed", "max"]
+        serving.arguments = ["replay", "--data-dir", original.dataDirectory, "--serve", "127.0.0.1:0", "--speed", "max", "--exit-when-done"]
         serving.standardError = try FileHandle(forWritingTo: log)
         try serving.run()
         defer { if serving.isRunning { serving.terminate() } }

@@ -25,6 +25,15 @@ import MarketServer
         #expect(session.handle(request: #"{"method":"SUBSCRIBE","params":[1],"id":2}"#).contains(#""code":2"#))
     }
 
+    /// Binance takes request ids as unsigned integers, strings or null, and echoes them.
+    @Test func requestIdsOfEveryKindAreEchoed() {
+        var session = BinanceSession(path: "/market/stream")
+        #expect(session.handle(request: #"{"method":"SUBSCRIBE","params":["btcusd@assetIndex"],"id":null}"#) == #"{"result":null,"id":null}"#)
+        #expect(session.handle(request: #"{"method":"LIST_SUBSCRIPTIONS","id":"list-1"}"#) == #"{"result":["btcusd@assetIndex"],"id":"list-1"}"#)
+        #expect(session.handle(request: #"{"method":"GET_PROPERTY","params":["combined"],"id":18446744073709551}"#) == #"{"result":true,"id":18446744073709551}"#)
+        #expect(session.handle(request: #"{"method":"LIST_SUBSCRIPTIONS","id":-1}"#).contains(#""code":2"#), "a negative id is refused")
+    }
+
     @Test func anUnroutedConnectionIsAcknowledgedButGetsNoData() {
         var session = BinanceSession(path: "/stream")
         #expect(!session.routed)
