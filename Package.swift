@@ -55,7 +55,7 @@ let package = Package(
         ]),
         .target(name: "SystemService", dependencies: ["CLinux", "Clocks"]),
         .target(name: "Collector", dependencies: [
-            "WebSocketTransport", "MarketDecoding", "RecordStorage", "Clocks",
+            "WebSocketTransport", "MarketDecoding", "RecordStorage", "Clocks", "CLinux",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             "YAMLReader",
@@ -95,9 +95,10 @@ let package = Package(
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "RecordStorage", "MarketDecoding", "Clocks"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "WebSocketTransport", "MarketDecoding", "Clocks", "YAMLReader"]),
         .testTarget(name: "MarketServerTests", dependencies: ["MarketServer"]),
+        .testTarget(name: "StreamVerificationTests", dependencies: ["StreamVerification"]),
         .testTarget(name: "WebSocketTransportTests", dependencies: ["WebSocketTransport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "MarketServer", "HTTPServing", "MarketDecoding", "StreamVerification", "Clocks", "CollectorTestKit", "RecordStorage",
+            "MarketServer", "HTTPServing", "MarketDecoding", "StreamVerification", "Clocks", "CollectorTestKit", "RecordStorage", "CLinux",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

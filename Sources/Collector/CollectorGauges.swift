@@ -3,8 +3,9 @@ import Metrics
 import Synchronization
 
 /// The `stream_collector_*` gauges that describe a moment rather than count events: connection
-/// state and age, seconds since each stream's last event, buffer fill, health. `refresh` sets them
-/// from a `CollectorHealth`; a metrics exporter calls it before each scrape. Thread-safe.
+/// state and age, seconds since each stream's last event, buffer fill, health, the host clock's
+/// synchronisation. `refresh` sets them from a `CollectorHealth`; a metrics exporter calls it
+/// before each scrape. Thread-safe.
 final class CollectorGauges: Sendable {
     /// Gauges by series key; a series whose label disappears (a connection removed by a reload)
     /// is destroyed rather than left at its last value.
@@ -31,6 +32,11 @@ final class CollectorGauges: Sendable {
         values.append(("stream_collector_stalled_threads", [], Double(health.stalls.count)))
         values.append(("stream_collector_streams", [("state", "configured")], Double(health.streams)))
         values.append(("stream_collector_streams", [("state", "live")], Double(health.liveStreams)))
+        if let clock = health.clock {
+            values.append(("stream_collector_clock_synchronised", [], clock.synchronised ? 1 : 0))
+            values.append(("stream_collector_clock_estimated_error_seconds", [], clock.estimatedErrorSeconds))
+            values.append(("stream_collector_clock_maximum_error_seconds", [], clock.maximumErrorSeconds))
+        }
         gauges.withLock { gauges in
             var seen = Set<String>()
             for (label, dimensions, value) in values {

@@ -23,11 +23,16 @@ public struct CollectorHealth: Sendable {
     public let gaps: Int
     /// Why the streams that are not live are not, e.g. `reconnecting in 20 s (attempt 9): connection refused`.
     public let upstream: String?
+    /// Whether the host clock, which every `recvTime` comes from, is synchronised; nil when the
+    /// kernel's answer cannot be read. An unsynchronised clock is named, never unhealthy: the
+    /// capture goes on and a restart would not mend it.
+    public let clock: ClockSynchronisation?
 
     /// `nowNanos` and `staleNanos` are on the monotonic clock.
     init(shards: [ShardStatus], writer: WriterStatus, stalls: [Heartbeat.Stall], stats: CollectorStats.Snapshot,
-         staleNanos: Int64, nowNanos: Int64) {
+         clock: ClockSynchronisation?, staleNanos: Int64, nowNanos: Int64) {
         self.shards = shards
+        self.clock = clock
         self.writer = writer
         self.stalls = stalls
         ready = shards.allSatisfy(\.answeredOnce)
@@ -63,7 +68,8 @@ public struct CollectorHealth: Sendable {
         let writing = writer.failing ? "disk refusing writes, \(writer.bufferedBytes) bytes buffered" : "writing"
         let waiting = upstream.map { "; \($0)" } ?? ""
         let wedged = stalls.isEmpty ? "" : "; wedged: " + stalls.map(\.description).joined(separator: ", ")
-        return "\(liveStreams)/\(streams) streams live\(waiting); \(recordsWritten) records written; \(gaps) gaps; \(writing)\(wedged)"
+        let clock = self.clock.flatMap(\.problem).map { "; \($0)" } ?? ""
+        return "\(liveStreams)/\(streams) streams live\(waiting); \(recordsWritten) records written; \(gaps) gaps; \(writing)\(wedged)\(clock)"
     }
 }
 

@@ -191,6 +191,7 @@ public final class CollectorService: Sendable {
     public func health(nowNanos: Int64 = MonotonicClock.nowNanoseconds()) -> CollectorHealth {
         let (configuration, shards) = state.withLock { ($0.configuration, $0.shards) }
         return CollectorHealth(shards: shards.map(\.status), writer: writer.status, stalls: heartbeat.stalls, stats: stats.snapshot,
+                               clock: ClockSynchronisation.read(),
                                staleNanos: Int64(configuration.staleAfterSeconds) * 1_000_000_000, nowNanos: nowNanos)
     }
 

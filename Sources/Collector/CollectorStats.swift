@@ -34,6 +34,13 @@ public final class CollectorStats: Sendable {
     private let state = Mutex(Snapshot())
     /// Labelled counters, made once each.
     private let labelled = Mutex<[String: Counter]>([:])
+    /// Event lag histograms by stream, made once each.
+    private let lagHistograms = Mutex<[String: Recorder]>([:])
+    /// The event lag histogram's name; its buckets are the metrics backend's to set.
+    public static let lagLabel = "stream_collector_event_lag_seconds"
+    /// Event lag buckets (s) worth setting for `lagLabel`: receive time trails event time by a few
+    /// milliseconds to seconds; events "before" they happened (≤ 0) mean the host clock is behind.
+    public static let lagBuckets: [Double] = [0, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
     private let framesCounter = Counter(label: "stream_collector_frames_received_total")
     private let gapsCounter = Counter(label: "stream_collector_gaps_total")
     private let gapSecondsCounter = FloatingPointCounter(label: "stream_collector_gap_seconds_total")
@@ -58,12 +65,13 @@ public final class CollectorStats: Sendable {
     /// Counts records that reached the store: per family, and events (and their bytes) per stream.
     func written(_ records: [Record]) {
         var families: [StreamFamily: Int] = [:]
-        var streams: [String: (events: Int, bytes: Int)] = [:]
+        var streams: [String: (events: Int, bytes: Int, lags: [Double])] = [:]
         for record in records {
             families[record.family, default: 0] += 1
-            guard let stream = record.identity?.stream else { continue }
-            streams[stream, default: (0, 0)].events += 1
-            streams[stream]!.bytes += record.line.count
+            guard let identity = record.identity else { continue }
+            streams[identity.stream, default: (0, 0, [])].events += 1
+            streams[identity.stream]!.bytes += record.line.count
+            streams[identity.stream]!.lags.append(Double(record.receivedAtMicros - identity.eventTime * 1000) / 1e6)
         }
         let now = MonotonicClock.nowNanoseconds()
         state.withLock { snapshot in
@@ -76,6 +84,8 @@ public final class CollectorStats: Sendable {
         for (stream, counts) in streams {
             counter("stream_collector_events_written_total", ("stream", stream)).increment(by: counts.events)
             counter("stream_collector_bytes_written_total", ("stream", stream)).increment(by: counts.bytes)
+            let lag = lagHistogram(stream)
+            for seconds in counts.lags { lag.record(seconds) }
         }
     }
 
@@ -158,6 +168,17 @@ public final class CollectorStats: Sendable {
 
     func synced(nanoseconds: Int64) {
         fsyncTimer.recordNanoseconds(nanoseconds)
+    }
+
+    /// `stream_collector_event_lag_seconds{stream}`: receive time minus event time (`E`) of each
+    /// event written — the exchange's latency, the network's and the host clock's error together.
+    private func lagHistogram(_ stream: String) -> Recorder {
+        lagHistograms.withLock { cache in
+            if let recorder = cache[stream] { return recorder }
+            let recorder = Recorder(label: Self.lagLabel, dimensions: [("stream", stream)], aggregate: true)
+            cache[stream] = recorder
+            return recorder
+        }
     }
 
     private func counter(_ label: String, _ dimensions: (String, String)...) -> Counter {

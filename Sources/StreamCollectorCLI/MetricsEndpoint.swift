@@ -17,6 +17,7 @@ enum MetricsEndpoint {
             .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10),
             .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5),
         ]
+        factory.valueHistogramBuckets[CollectorStats.lagLabel] = CollectorStats.lagBuckets
         MetricsSystem.bootstrap(factory)
         return registry
     }

@@ -7,7 +7,8 @@ import RecordStorage
 /// unterminated fragments, rejected frames, recorded gaps, and — since the asset index ticks every
 /// second — the seconds missing per symbol, merged into ranges and matched to recorded gaps. It
 /// also notes where `recvTime` goes back within a file: the host's wall clock was stepped back
-/// (a finding about the clock, not a problem with the data: lines are in the order received).
+/// (a finding about the clock, not a problem with the data: lines are in the order received),
+/// and measures each stream's lag, receive time minus event time.
 ///
 /// Read-only. Memory grows with the number of symbols and holes, not with the data.
 public struct DataAudit: Sendable {
@@ -62,6 +63,8 @@ public struct DataAudit: Sendable {
     public private(set) var clockSteps: [ClockStep] = []
     public private(set) var rejectedByReason: [String: Int] = [:]
     public private(set) var symbols = 0
+    /// `recvTime` − `eventTime` of the events of each stream (a measurement, never a finding).
+    public private(set) var lagByStream: [String: LagDistribution] = [:]
     public let problemLimit: Int
 
     /// Whether nothing at all was found: no problem, gap, missing second or rejected frame (a step
@@ -122,6 +125,10 @@ public struct DataAudit: Sendable {
     fileprivate mutating func add(_ step: ClockStep) { clockSteps.append(step) }
 
     fileprivate mutating func rejected(_ reason: String) { rejectedByReason[reason, default: 0] += 1 }
+
+    fileprivate mutating func add(lags: [String: LagDistribution]) {
+        for (stream, lag) in lags { lagByStream[stream, default: LagDistribution()].merge(lag) }
+    }
 }
 
 /// Reads one file after another, with one scanner and time parser for all of them.
@@ -134,6 +141,8 @@ private struct FileReader {
     private var times = RecordTimeParser()
     /// The previous line's `recvTime` in the file being read.
     private var previousMicros: Int64?
+    /// The lags of the file being read, by stream.
+    private var lags: [String: LagDistribution] = [:]
 
     mutating func audit(_ file: DataDirectory.File, relativeTo directory: String, into audit: inout DataAudit,
                         coverage: inout [String: SecondCoverage]) {
@@ -147,8 +156,10 @@ private struct FileReader {
         }
         var fileCoverage: [String: SecondCoverage] = [:]
         previousMicros = nil
+        lags = [:]
         defer {
             audit.count(lines: lines.lineNumber, bytes: lines.bytesRead)
+            audit.add(lags: lags)
             for (symbol, seconds) in fileCoverage { coverage[symbol, default: SecondCoverage()].merge(seconds) }
         }
         while true {
@@ -201,11 +212,12 @@ private struct FileReader {
         switch (type, RestDocument.known.first { $0.recordType == type }) {
         case ("assetIndexUpdate", _), ("contractInfo", _):
             expected = type == "contractInfo" ? "contract-info" : "asset-index"
-            guard string("stream", line) != nil, isInteger("eventTime", line), let symbol = string("symbol", line) else {
+            guard let stream = string("stream", line), let eventTime = integer("eventTime", line), let symbol = string("symbol", line) else {
                 audit.report("schema", name, line: number, "\(type) without a string 'stream', an integer 'eventTime' and a string 'symbol'")
                 return
             }
-            if type == "assetIndexUpdate", let eventTime = integer("eventTime", line) {
+            lags[stream, default: LagDistribution()].add(lagMicros: micros - eventTime * 1000)
+            if type == "assetIndexUpdate" {
                 coverage[symbol, default: SecondCoverage()].add(eventTime >= 0 ? eventTime / 1000 : (eventTime - 999) / 1000)
             }
         case (_, let document?):
@@ -234,10 +246,11 @@ private struct FileReader {
             audit.rejected(reason)
         default:
             expected = "other-events"
-            guard string("stream", line) != nil, let raw = member("raw", line), raw.kind == .object else {
+            guard let stream = string("stream", line), let raw = member("raw", line), raw.kind == .object else {
                 audit.report("schema", name, line: number, "\(type) event without a string 'stream' and an object 'raw'")
                 return
             }
+            if let eventTime = integer("eventTime", line) { lags[stream, default: LagDistribution()].add(lagMicros: micros - eventTime * 1000) }
         }
         if expected != file.family, StreamFamily.all.contains(where: { $0.name == file.family }) {
             audit.report("schema", name, line: number, "a \(type) record in the \(file.family) family")

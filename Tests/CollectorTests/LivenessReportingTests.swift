@@ -97,4 +97,17 @@ import Testing
         #expect(FailureEpisode.describe(seconds: 300) == "5 min")
         #expect(FailureEpisode.describe(seconds: 7500) == "2 h 5 min")
     }
+
+    @Test func anUnsynchronisedHostClockIsNamedWithoutMakingTheCollectorUnhealthy() {
+        func health(_ clock: ClockSynchronisation?) -> CollectorHealth {
+            CollectorHealth(shards: [], writer: WriterStatus(), stalls: [], stats: CollectorStats.Snapshot(), clock: clock,
+                            staleNanos: 1_000_000_000, nowNanos: 0)
+        }
+        let adrift = health(ClockSynchronisation(synchronised: false, estimatedErrorSeconds: 16, maximumErrorSeconds: 16.25))
+        #expect(adrift.healthy)
+        #expect(adrift.summary.hasSuffix("; host clock not synchronised (estimated error 16000 ms, at most 16250 ms): recvTime and event lag are only as good as it; run an NTP client (chrony, systemd-timesyncd)"), "\(adrift.summary)")
+        let synchronised = health(ClockSynchronisation(synchronised: true, estimatedErrorSeconds: 0.001, maximumErrorSeconds: 0.2))
+        #expect(!synchronised.summary.contains("clock"))
+        #expect(!health(nil).summary.contains("clock"), "an unreadable state is not reported as a problem")
+    }
 }

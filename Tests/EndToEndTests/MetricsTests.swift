@@ -1,5 +1,7 @@
+import CLinux
 import CollectorTestKit
 import Foundation
+import MarketDecoding
 import MarketServer
 import Testing
 
@@ -32,6 +34,15 @@ import Testing
         #expect((live.value(#"stream_collector_seconds_since_last_event{stream="!assetIndex@arr"}"#) ?? 99) < 2)
         #expect((live.value(#"stream_collector_connection_age_seconds{connection="market-1"}"#) ?? 0) > 0)
         #expect(live.value("stream_collector_buffer_bytes") != nil && live.value("stream_collector_buffer_limit_bytes") == 67_108_864)
+        // The host clock's synchronisation as the kernel tells this process, and /healthz naming
+        // an unsynchronised clock while it stays 200.
+        var synchronised: Int32 = 0
+        var estimated = 0, maximum = 0
+        #expect(sc_clock_synchronisation(&synchronised, &estimated, &maximum) == 0)
+        #expect(live.value("stream_collector_clock_synchronised") == Double(synchronised))
+        #expect(live.value("stream_collector_clock_estimated_error_seconds") != nil && live.value("stream_collector_clock_maximum_error_seconds") != nil)
+        let health = try await get(port, "/healthz")
+        #expect(health.status == 200 && health.body.contains("host clock not synchronised") == (synchronised == 0), "\(health.body)")
 
         // A server-side close: counted by reason, and the outage becomes a gap.
         connection.close(code: 1011, reason: "internal error")
@@ -56,6 +67,18 @@ import Testing
         #expect(final.value(#"stream_collector_bytes_written_total{stream="!assetIndex@arr"}"#) == Double(bytes))
         #expect((final.value("stream_collector_gap_seconds_total") ?? 0) > 0)
         #expect((final.value("stream_collector_fsync_seconds_count") ?? 0) > 0)
+        // The lag histogram holds exactly the lags of the events written: recvTime − eventTime.
+        let lags = try files.lines("asset-index").filter { $0.contains(#""type":"assetIndexUpdate""#) }.map { line in
+            let record = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let received = try #require((record["recvTime"] as? String).flatMap(UTCTime.microseconds(iso8601:)))
+            let eventTime = try #require(record["eventTime"] as? Int64)
+            return Double(received - eventTime * 1000) / 1e6
+        }
+        let lagSeries = #"stream_collector_event_lag_seconds_bucket{stream="!assetIndex@arr",le=""#
+        #expect(final.value(#"stream_collector_event_lag_seconds_count{stream="!assetIndex@arr"}"#) == Double(written))
+        for bound in [0, 0.005, 0.01, 0.05, 0.1, 1, 5, 60] {
+            #expect(final.value(lagSeries + "\(bound)\"}") == Double(lags.filter { $0 <= bound }.count), "events with a lag ≤ \(bound) s")
+        }
         #expect(final.value("stream_collector_healthy") == 0)
         #expect(try await get(port, "/nothing").status == 404)
         // The Grafana dashboard queries only series the daemon exports.

@@ -187,6 +187,16 @@ import Testing
         #expect(good.status == 0 && good.report["ok"] as? Bool == true, "\(good.report)")
         #expect(good.report["files"] as? Int == 3 && good.report["symbols"] as? Int == 5)
         #expect(treeSnapshot(clean) == before, "verify wrote into the data directory")
+        // The generator receives every event 1.5 ms after its time, each symbol's own stream 0.1 ms
+        // and 0.2 ms later still.
+        let lag = try #require(good.report["lag"] as? [String: [String: Any]], "\(good.report)")
+        #expect(Set(lag.keys) == ["!assetIndex@arr", "btcusd@assetIndex", "ethusd@assetIndex"])
+        let combined = try #require(lag["!assetIndex@arr"])
+        #expect(combined["events"] as? Int == 10800 * 5 && combined["p50Ms"] as? Int == 1 && combined["p99Ms"] as? Int == 1)
+        #expect(combined["minMs"] as? Double == 1.5 && combined["maxMs"] as? Double == 1.5)
+        #expect(lag["btcusd@assetIndex"]?["events"] as? Int == 10800 && lag["ethusd@assetIndex"]?["maxMs"] as? Double == 1.7)
+        let cleanText = try CommandRun.collector(["verify", "--data-dir", clean])
+        #expect(cleanText.stdout.contains("  !assetIndex@arr: 54000 events, p50 1, p90 1, p99 1, min 1.500, max 1.500\n"), "\(cleanText.stdout)")
 
         let damaged = try generate("damaged")
         let paths = files(damaged)

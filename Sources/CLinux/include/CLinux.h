@@ -41,4 +41,9 @@ int sc_limit_malloc_arenas(int count);
  * an errno value. */
 int sc_exit_after_crash_handlers(void);
 
+/* Reads, without changing anything (adjtimex with no modes), whether the kernel considers the
+ * system clock synchronised (NTP, chrony, timesyncd) and its estimated and maximum error in
+ * microseconds. Returns 0, or an errno value (EPERM where a sandbox refuses the call). */
+int sc_clock_synchronisation(int *synchronised, long *estimated_error_us, long *maximum_error_us);
+
 #endif

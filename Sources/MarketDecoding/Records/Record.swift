@@ -24,6 +24,8 @@ public struct Record: Sendable {
 public struct EventIdentity: Equatable, Sendable {
     /// The stream's name (storage lists the streams of the records it had to drop).
     public let stream: String
+    /// The event's time (`E`, ms since the epoch): with the record's receive time, its lag.
+    public let eventTime: Int64
     /// Stream, symbol and event time in one fingerprint: what deduplication compares, two words
     /// however long the names.
     public let key: Fingerprint
@@ -39,6 +41,7 @@ public struct EventIdentity: Equatable, Sendable {
         key.add(symbol)
         key.add(UInt64(bitPattern: eventTime))
         self.stream = stream
+        self.eventTime = eventTime
         self.key = key
     }
 
