@@ -3,14 +3,38 @@ import Foundation
 import MarketServer
 import Testing
 
-/// The files as they are, read by an analytics engine: DuckDB over the Hive-style folders,
-/// `.ndjson` and `.ndjson.gz` together (`scripts/check-duckdb`, which compares its counts and types
-/// with the files).
+/// The files as they are, read by analytics engines: DuckDB and Spark over the Hive-style
+/// folders, `.ndjson` and `.ndjson.gz` together (`scripts/check-duckdb` and `scripts/check-spark`,
+/// which compare their counts and types with the files), on the output of a short real capture.
 @Suite(.serialized) struct AnalyticsTests {
-    static let hasDuckDB = (try? ServiceInstallTests.run("/usr/bin/env", ["python3", "-c", "import duckdb"]).status) == 0
-
-    @Test(.enabled(if: hasDuckDB, "the duckdb Python package is not installed (python3 -m pip install duckdb; .ci/run installs it)"))
+    @Test(.enabled(if: ExternalTool.duckDB.runsTests, ExternalTool.duckDB.skipReason))
     func duckDBReadsCompressedAndPlainFilesWithTheRightCountsAndTypes() async throws {
+        guard ExternalTool.duckDB.require() else { return }
+        let stopped = try await capture()
+        let check = try ServiceInstallTests.run(ExternalTool.python, [Self.script("check-duckdb"), stopped.dataDirectory])
+        #expect(check.status == 0, "\(check.output)")
+        #expect(check.output.contains("OK: DuckDB reads every record"))
+        #expect(check.output.contains("assetIndexUpdate="))
+        #expect(check.output.contains("contractInfo=5"))
+    }
+
+    @Test(.enabled(if: ExternalTool.pySpark.runsTests && ExternalTool.java.runsTests, ExternalTool.pySpark.skipReason))
+    func sparkDiscoversThePartitionsAndReadsEveryRecordExactly() async throws {
+        guard ExternalTool.pySpark.require(), ExternalTool.java.require() else { return }
+        let stopped = try await capture()
+        let check = try ServiceInstallTests.run(ExternalTool.python, [Self.script("check-spark"), stopped.dataDirectory])
+        #expect(check.status == 0, "\(check.output)")
+        #expect(check.output.contains("OK: Spark reads every record with the right types and partitions"))
+        #expect(check.output.contains("compressed)"), "\(check.output)")
+        #expect(check.output.contains("contractInfo=5"))
+    }
+
+    static func script(_ name: String) -> String { ServiceInstallTests.repository.appendingPathComponent("scripts/\(name)").path }
+
+    /// Five seconds of `!assetIndex@arr` and five `contractInfo` events, with 1 s files compressed
+    /// 1 s after closing; returns the collector once it has stopped, with plain and compressed
+    /// files in its output directory (removed with it).
+    func capture() async throws -> DaemonProcess {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
         let daemon = try DaemonProcess(configuration: server.collectorConfiguration(streams: ["!assetIndex@arr", "!contractInfo"]),
@@ -27,12 +51,6 @@ import Testing
         }
         _ = try await finishRun(feed, daemon)
         #expect(!files.paths("asset-index").isEmpty, "plain files too")
-
-        let script = ServiceInstallTests.repository.appendingPathComponent("scripts/check-duckdb").path
-        let check = try ServiceInstallTests.run("/usr/bin/env", ["python3", script, daemon.dataDirectory])
-        #expect(check.status == 0, "\(check.output)")
-        #expect(check.output.contains("OK: DuckDB reads every record"))
-        #expect(check.output.contains("assetIndexUpdate="))
-        #expect(check.output.contains("contractInfo=5"))
+        return daemon
     }
 }
