@@ -13,8 +13,15 @@ import Testing
     @Test func metricsAndHealthFollowWhatTheCollectorDoes() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
-        let daemon = try DaemonProcess(configuration: server.collectorConfiguration(streams: ["!assetIndex@arr"], extra: "stale_after_seconds: 2"),
-                                       environment: DaemonProcess.metricsOnAnyPort)
+        // A REST source and snapshots with nothing listening: their failures are counted too.
+        let refused = "http://127.0.0.1:9"
+        let daemon = try DaemonProcess(configuration: server.collectorConfiguration(streams: ["!assetIndex@arr"], extra: """
+            stale_after_seconds: 2
+            rest:
+              sources:
+                - endpoint: \(refused)/fapi/v1/assetIndex
+                  interval_seconds: 1
+            """), environment: DaemonProcess.metricsOnAnyPort.merging(["STREAM_COLLECTOR_REST_ENDPOINT": refused]) { $1 })
         let port = try await daemon.metricsPort()
         let connection = try await server.subscriber(to: ["!assetIndex@arr"])
         let idle = try await get(port, "/healthz")
@@ -87,6 +94,23 @@ import Testing
         #expect(queried.count >= 12)
         for series in queried {
             #expect(final.body.contains("\n" + series) || final.body.hasPrefix(series), "the dashboard's \(series) is exported")
+        }
+        // The alerting rules use only exported series, and their tests' input series are named
+        // and labelled as exported.
+        let rules = try String(contentsOf: ServiceInstallTests.repository.appendingPathComponent("config/prometheus/stream-collector.rules.yml"), encoding: .utf8)
+        let used = Set(rules.matches(of: /stream_collector_[a-z_]+/).map { String($0.output) })
+        #expect(used.count >= 15)
+        #expect(final.value(#"stream_collector_rest_requests_total{source="futures-asset-index",outcome="failed"}"#) != nil, "\(final.body)")
+        #expect(final.value(#"stream_collector_snapshots_total{outcome="failed"}"#) != nil)
+        for series in used {
+            #expect(final.names.contains(series), "the rules' \(series) is exported")
+        }
+        let ruleTests = try String(contentsOf: ServiceInstallTests.repository.appendingPathComponent("config/prometheus/stream-collector.rules.test.yml"), encoding: .utf8)
+        let inputs = ruleTests.matches(of: /series: '(stream_collector_[a-z_]+)(\{[^']*\})'/).map { (String($0.output.1), String($0.output.2)) }
+        #expect(inputs.count >= 20)
+        for (name, labels) in inputs {
+            let expected = Scrape.labelNames(labels).subtracting(["job", "instance"])
+            #expect(final.labelNames(of: name).contains(expected), "\(name) is exported with the labels \(expected.sorted())")
         }
         #expect(try await daemon.terminate().status == 0)
     }

@@ -16,6 +16,23 @@ struct Scrape {
         return nil
     }
 
+    /// The series names exported (`name` of every `name{labels} value` line).
+    var names: Set<String> {
+        Set(body.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { String($0.prefix { $0 != "{" && $0 != " " }) })
+    }
+
+    /// The label names of each series called `name`, e.g. `[["stream"]]`.
+    func labelNames(of name: String) -> Set<Set<String>> {
+        Set(body.split(separator: "\n").filter { $0.hasPrefix(name + "{") || $0.hasPrefix(name + " ") }.map { line in
+            Scrape.labelNames(String(line.prefix { $0 != " " }))
+        })
+    }
+
+    /// The label names of a series written `name{a="x",b="y"}`.
+    static func labelNames(_ series: String) -> Set<String> {
+        Set(series.matches(of: /([a-z_]+)="/).map { String($0.output.1) })
+    }
+
     /// GET `path` from the metrics endpoint on `port`.
     static func get(_ port: Int, _ path: String) async throws -> Scrape {
         let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
