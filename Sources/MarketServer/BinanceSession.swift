@@ -3,8 +3,8 @@ import MarketDecoding
 /// The per-connection state of a Binance-compatible market stream connection: route, mode
 /// (raw `/ws` or combined `/stream`) and subscriptions, plus the live request protocol.
 ///
-/// Like Binance since 2026-04-23, a connection outside the `/market` route has its requests
-/// acknowledged but receives no data.
+/// Like Binance since 2026-04-23, a connection outside the `/market` route (`/public`,
+/// `/private`, or none) has its requests acknowledged but receives no market data.
 public struct BinanceSession: Sendable {
     public private(set) var routed: Bool
     public private(set) var combined: Bool
@@ -12,8 +12,9 @@ public struct BinanceSession: Sendable {
 
     public init(path: String) {
         let (route, query) = Self.split(path)
-        routed = route == "/market" || route.hasPrefix("/market/")
-        let rest = routed ? String(route.dropFirst("/market".count)) : route
+        let prefix = Self.routes.first { route == $0 || route.hasPrefix($0 + "/") }
+        routed = prefix == "/market"
+        let rest = String(route.dropFirst(prefix?.count ?? 0))
         combined = rest.hasPrefix("/stream")
         if combined {
             let value = query.split(separator: "&").first { $0.hasPrefix("streams=") }.map { $0.dropFirst("streams=".count) } ?? ""
@@ -74,6 +75,10 @@ public struct BinanceSession: Sendable {
             return Self.error(code: 2, message: "Invalid request: unknown method", id: idText)
         }
     }
+
+    /// Binance's URL routes: `/market` (where the asset index and contract info are), `/public`
+    /// (high-frequency book data) and `/private` (user data).
+    private static let routes = ["/market", "/public", "/private"]
 
     private static func split(_ path: String) -> (String, String) {
         guard let mark = path.firstIndex(of: "?") else { return (path, "") }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Collector
-import Glibc
 import MarketDecoding
 import RecordStorage
 import Replay
@@ -106,13 +105,13 @@ struct ReplayCommand: AsyncParsableCommand {
         let window = try timeWindow()
         let query = ReplayQuery(fromMicros: window.from, toMicros: window.to, streams: Set(streams), symbols: Set(symbols),
                                 types: Set(types), includeHeaders: headers)
-        let diagnostics = ReplayDiagnostics { Self.printError($0) }
+        let diagnostics = ReplayDiagnostics { StandardError.print($0) }
         let replay: MergedReplay
         do {
             replay = try MergedReplay(directories: dataDirectories, query: query, diagnostics: diagnostics,
                                       deduplicationWindowMicros: Int64(deduplicationWindow * 1_000_000))
         } catch {
-            Self.printError("stream-collector replay: \(error)")
+            StandardError.print("stream-collector replay: \(error)")
             throw ExitCode(66)
         }
         if let serve, let address = ListenAddress(serve) {
@@ -120,7 +119,7 @@ struct ReplayCommand: AsyncParsableCommand {
             return try await serveReplay(source, files: replay.fileCount, on: address)
         }
         try write(replay)
-        if let summary = diagnostics.summary { Self.printError("stream-collector replay: \(summary)") }
+        if let summary = diagnostics.summary { StandardError.print("stream-collector replay: \(summary)") }
         if diagnostics.exitCode != 0 { throw ExitCode(diagnostics.exitCode) }
     }
 
@@ -145,7 +144,7 @@ struct ReplayCommand: AsyncParsableCommand {
             }
             try output.flush()
         } catch {
-            Self.printError("stream-collector replay: \(error)")
+            StandardError.print("stream-collector replay: \(error)")
             throw ExitCode(74)
         }
     }
@@ -156,16 +155,16 @@ struct ReplayCommand: AsyncParsableCommand {
         let server: ReplayServer
         do {
             server = try await ReplayServer.start(host: address.host, port: address.port, source: source, settings: settings) {
-                Self.printError("stream-collector replay: \($0)")
+                StandardError.print("stream-collector replay: \($0)")
             }
         } catch {
-            Self.printError("stream-collector replay: cannot listen on \(address): \(error)")
+            StandardError.print("stream-collector replay: cannot listen on \(address): \(error)")
             throw ExitCode(73)
         }
-        Self.printError("stream-collector replay: serving \(files) files on ws://\(address.host):\(server.port)/market at speed \(speed), a replay per connection")
+        StandardError.print("stream-collector replay: serving \(files) files on ws://\(address.host):\(server.port)/market at speed \(speed), a replay per connection")
         let stopping = Task {
             for await signal in Signals.stream(of: [.terminate, .interrupt]) {
-                Self.printError("stream-collector replay: received \(signal.rawValue); stopping")
+                StandardError.print("stream-collector replay: received \(signal.rawValue); stopping")
                 server.stop()
                 break
             }
@@ -188,10 +187,5 @@ struct ReplayCommand: AsyncParsableCommand {
     private func pace() throws -> ReplayPace {
         guard let pace = ReplayPace(speed) else { throw ValidationError("--speed must be \(ReplayPace.expected)") }
         return pace
-    }
-
-    private static func printError(_ message: String) {
-        var line = Array((message + "\n").utf8)
-        _ = line.withUnsafeMutableBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 }

@@ -28,7 +28,7 @@ struct SimulateCommand: AsyncParsableCommand {
         let simulator = MarketSimulator(hub: hub)
         let server = try await WebSocketServer.start(host: host, port: port, handler: hub, answer: simulator.answer)
         simulator.start()
-        print("simulating Binance market streams on ws://\(host):\(server.port)/market and REST on http://\(host):\(server.port) (Ctrl-C to stop)")
+        StandardError.print("stream-collector simulate: simulating Binance market streams on ws://\(host):\(server.port)/market and REST on http://\(host):\(server.port) (Ctrl-C to stop)")
         for await _ in Signals.stream(of: [.terminate, .interrupt]) { break }
         simulator.stop()
         await server.stop()

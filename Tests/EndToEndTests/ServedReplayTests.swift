@@ -35,37 +35,9 @@ import Testing
         store.close()
     }
 
-    /// `stream-collector replay --serve` on a free port, with its stderr in a file.
-    final class Served {
-        let process = Process()
-        let logPath: String
-
-        init(_ directory: String, _ options: [String]) async throws {
-            logPath = FileManager.default.temporaryDirectory.appendingPathComponent("served-\(UUID().uuidString).log").path
-            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-            process.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
-            process.arguments = ["replay", "--data-dir", directory, "--serve", "127.0.0.1:0"] + options
-            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-            try process.run()
-            try await eventually("the replay server to listen") { self.port != nil }
-        }
-
-        var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-
-        var port: Int? {
-            log.firstMatch(of: /ws:\/\/127\.0\.0\.1:(\d+)/).flatMap { Int($0.1) }
-        }
-
-        /// Peak resident memory so far (VmHWM), in KiB.
-        var peakKiB: Int {
-            let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
-            return status.firstMatch(of: /VmHWM:\s+(\d+) kB/).flatMap { Int($0.1) } ?? 0
-        }
-
-        deinit {
-            if process.isRunning { process.terminate() }
-            try? FileManager.default.removeItem(atPath: logPath)
-        }
+    /// `stream-collector replay --serve` on a free port.
+    static func serve(_ directory: String, _ options: [String]) async throws -> ServingProcess {
+        try await ServingProcess(["replay", "--data-dir", directory, "--serve", "127.0.0.1:0"] + options)
     }
 
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("served-\(UUID().uuidString)").path
@@ -86,7 +58,7 @@ import Testing
     @Test func twoConsumersThreeSecondsApartEachGetTheirWholeRecording() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Self.record(directory)
-        let served = try await Served(directory, ["--speed", "10", "--settle", "0.5"])
+        let served = try await Self.serve(directory, ["--speed", "10", "--settle", "0.5"])
         let port = try #require(served.port)
         let first = try await WebSocketTestClient.connect(port: port, path: "/market/stream")
         first.send(#"{"method":"SUBSCRIBE","params":["btcusd@assetIndex"],"id":1}"#)
@@ -111,7 +83,7 @@ import Testing
     @Test func aConsumerGetsExactlyTheWindowItsURLAsksFor() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Self.record(directory)
-        let served = try await Served(directory, ["--speed", "1"])
+        let served = try await Self.serve(directory, ["--speed", "1"])
         let port = try #require(served.port)
         let from = UTCTime(microsecondsSinceEpoch: Self.start + 10_000_000).iso8601
         let to = UTCTime(microsecondsSinceEpoch: Self.start + 20_000_000).iso8601
@@ -129,7 +101,7 @@ import Testing
     @Test func moreConsumersThanAllowedAreAnswered503() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Self.record(directory)
-        let served = try await Served(directory, ["--speed", "1", "--max-connections", "2"])
+        let served = try await Self.serve(directory, ["--speed", "1", "--max-connections", "2"])
         let port = try #require(served.port)
         let clients = [try await WebSocketTestClient.connect(port: port, path: "/market/ws/btcusd@assetIndex"),
                        try await WebSocketTestClient.connect(port: port, path: "/market/ws/btcusd@assetIndex")]
@@ -149,7 +121,7 @@ import Testing
     func aConsumerThatStopsAtTheCloseStillHasTheLastFrame(grace: String, keepsEverything: Bool) async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Self.record(directory)
-        let served = try await Served(directory, ["--speed", "max", "--close-grace", grace])
+        let served = try await Self.serve(directory, ["--speed", "max", "--close-grace", grace])
         let port = try #require(served.port)
         let client = try await WebSocketTestClient.connect(port: port, path: "/market/ws/btcusd@assetIndex", consumeDelay: .milliseconds(20))
         try await eventually("the close", within: 20) { client.closeCode == 1000 }
@@ -166,7 +138,7 @@ import Testing
     @Test func twentyConsumersAtFullSpeedAllFinishWithoutTheMemoryGrowing() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Self.record(directory, seconds: 1200)
-        let served = try await Served(directory, ["--speed", "max"])
+        let served = try await Self.serve(directory, ["--speed", "max"])
         let port = try #require(served.port)
         let single = try await WebSocketTestClient.connect(port: port, path: "/market/stream?streams=!assetIndex@arr")
         try await eventually("one replay", within: 60) { single.closeCode == 1000 }

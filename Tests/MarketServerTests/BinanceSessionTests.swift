@@ -40,4 +40,16 @@ import MarketServer
         #expect(session.handle(request: #"{"method":"SUBSCRIBE","params":["!assetIndex@arr"],"id":1}"#) == #"{"result":null,"id":1}"#)
         #expect(session.frame(for: "!assetIndex@arr", payload: "[]") == nil)
     }
+
+    /// Binance's `/public` (high-frequency book data) and `/private` (user data) routes accept the
+    /// same requests, but the asset index and contract info are only on `/market`.
+    @Test func thePublicAndPrivateRoutesAreAcknowledgedWithoutMarketData() {
+        for path in ["/public/stream?streams=!assetIndex@arr", "/public/ws/btcusd@assetIndex", "/private/stream", "/private/ws"] {
+            var session = BinanceSession(path: path)
+            #expect(!session.routed, "\(path)")
+            #expect(session.handle(request: #"{"method":"SUBSCRIBE","params":["!assetIndex@arr","!contractInfo"],"id":"a"}"#) == #"{"result":null,"id":"a"}"#)
+            #expect(session.handle(request: #"{"method":"GET_PROPERTY","params":["combined"],"id":2}"#) == #"{"result":\#(path.contains("/stream")),"id":2}"#)
+            #expect(session.frame(for: "!assetIndex@arr", payload: "[]") == nil && session.frame(for: "!contractInfo", payload: "{}") == nil)
+        }
+    }
 }
