@@ -53,6 +53,8 @@ struct CaptureBenchmark: AsyncParsableCommand {
         let measurement: ChildProcess.Measurement
         /// CPU share of one core after the first seconds (start-up excluded), when measured.
         var steadyCPUShare: Double? = nil
+        /// The same for a process measured alongside (the floor at the live rate).
+        var alongsideCPUShare: Double? = nil
 
         var eventsPerSecond: Double { Double(events) / receivingSeconds }
         func megabytesPerSecond(_ bytes: Int) -> Double { Double(bytes) / receivingSeconds / 1e6 }
@@ -86,9 +88,14 @@ struct CaptureBenchmark: AsyncParsableCommand {
         }
         var live: Run?
         if liveSeconds > 0 {
-            print("live rate: stream-collector for \(liveSeconds) s at one frame a second")
+            print("live rate: stream-collector and the floor side by side for \(liveSeconds) s at one frame a second")
+            // The floor at the same rate, at the same time: the CPU ratio holds however noisy the machine.
+            guard let floorProcess = ChildProcess.start([floor, String(plain.port), "/live/stream?streams=!assetIndex@arr", String(liveSeconds + 5)]) else {
+                throw ValidationError("\(floor) could not be started")
+            }
             live = try await collector(endpoint: "ws://127.0.0.1:\(plain.port)/live", caFile: nil, seconds: Double(liveSeconds), frames: frames,
-                                       name: "live", steadyAfter: min(10, Double(liveSeconds) / 4))
+                                       name: "live", steadyAfter: min(10, Double(liveSeconds) / 4), alongside: floorProcess)
+            _ = floorProcess.finish(signal: SIGTERM)
         }
         await plain.stop()
         await secure.stop()
@@ -132,9 +139,10 @@ struct CaptureBenchmark: AsyncParsableCommand {
     }
 
     /// Runs the real daemon against `endpoint` for `seconds`, then SIGTERM; counts what it wrote.
-    /// With `steadyAfter`, also its CPU share from then until the end (start-up left out).
+    /// With `steadyAfter`, also its CPU share from then until the end (start-up left out), and that
+    /// of `alongside` over the same span.
     private func collector(endpoint: String, caFile: String?, seconds: Double, frames: FloodFrames, name: String,
-                           steadyAfter: Double? = nil) async throws -> Run {
+                           steadyAfter: Double? = nil, alongside: ChildProcess.Running? = nil) async throws -> Run {
         let directory = "\(work)/\(name)-data"
         try? FileManager.default.removeItem(atPath: directory)
         let configuration = """
@@ -155,14 +163,16 @@ struct CaptureBenchmark: AsyncParsableCommand {
         guard let running = ChildProcess.start([binary, "run", "--config", "\(work)/\(name).yaml"], stderr: "\(work)/\(name).err") else {
             throw ValidationError("\(binary) could not be started")
         }
-        var steady: (cpu: Double, at: Double)?
+        var steady: (cpu: Double, alongside: Double?, at: Double)?
         if let steadyAfter {
             try await Task.sleep(for: .seconds(steadyAfter))
-            steady = running.cpuSecondsSoFar().map { ($0, ChildProcess.monotonicSeconds()) }
+            steady = running.cpuSecondsSoFar().map { ($0, alongside?.cpuSecondsSoFar(), ChildProcess.monotonicSeconds()) }
         }
         try await Task.sleep(for: .seconds(seconds - (steadyAfter ?? 0)))
-        let steadyShare = steady.flatMap { start in
-            running.cpuSecondsSoFar().map { ($0 - start.cpu) / (ChildProcess.monotonicSeconds() - start.at) }
+        let span = steady.map { ChildProcess.monotonicSeconds() - $0.at }
+        let steadyShare = steady.flatMap { start in running.cpuSecondsSoFar().map { ($0 - start.cpu) / span! } }
+        let alongsideShare = steady.flatMap { start in
+            start.alongside.flatMap { before in alongside?.cpuSecondsSoFar().map { ($0 - before) / span! } }
         }
         let stoppedAt = Self.wallMicros()
         let measurement = running.finish(signal: SIGTERM)
@@ -173,7 +183,8 @@ struct CaptureBenchmark: AsyncParsableCommand {
             throw ValidationError("stream-collector exited with \(measurement.status) or wrote nothing: \((try? String(contentsOfFile: "\(work)/\(name).err", encoding: .utf8)) ?? "")")
         }
         return Run(events: written.lines, wireBytes: written.lines / frames.symbols * frames.template.count, writtenBytes: written.bytes,
-                   receivingSeconds: Double(stoppedAt - first) / 1e6, measurement: measurement, steadyCPUShare: steadyShare)
+                   receivingSeconds: Double(stoppedAt - first) / 1e6, measurement: measurement, steadyCPUShare: steadyShare,
+                   alongsideCPUShare: alongsideShare)
     }
 
     /// Lines (without the `collector.file` headers) and bytes of `files`, read as a stream, and the
@@ -240,12 +251,19 @@ struct CaptureBenchmark: AsyncParsableCommand {
         }
         let flood = runs.filter { $0.key.hasPrefix(Receiver.collector.rawValue) }.flatMap(\.value).map(\.measurement)
         let floodRSS = flood.map(\.peakRSSBytes).max() ?? 0, floodHeap = flood.map(\.peakAnonymousBytes).max() ?? 0
-        print("stream-collector peak RSS during the flood: \(floodRSS >> 20) MiB (target ≤ 25 MB: \(verdict(floodRSS <= 25_000_000))), of which its own heap \(floodHeap >> 20) MiB and mapped shared libraries the rest")
-        print("decode only (frames → records, in process): \(format(decode / 1e6)) MB/s (target ≥ 300: \(verdict(decode >= 300e6)))")
+        let peerRSS = runs.filter { $0.key.hasPrefix(Receiver.peer.rawValue) }.flatMap(\.value).map(\.measurement.peakRSSBytes).max() ?? 0
+        let mebibytes = 1 << 20
+        print("stream-collector peak RSS during the flood: \(floodRSS >> 20) MiB, its own heap \(floodHeap >> 20) MiB (target ≤ 25 MiB: \(verdict(floodRSS <= 25 * mebibytes)); below the Python peer's \(peerRSS >> 20) MiB: \(verdict(floodRSS < peerRSS)))")
+        let floorWire = median(runs["\(Receiver.floor.rawValue)/ws"]!.map { $0.megabytesPerSecond($0.wireBytes) }) * 1e6
+        print("decode only (frames → records, in process): \(format(decode / 1e6)) MB/s = \(format(decode / floorWire))× the floor's wire rate over ws (target ≥ 3×: \(verdict(decode >= 3 * floorWire)))")
         if let live {
-            let whole = live.measurement.cpuSeconds / live.measurement.wallSeconds * 100
-            let steady = (live.steadyCPUShare ?? live.measurement.cpuSeconds / live.measurement.wallSeconds) * 100
-            print("live rate (1 frame/s for \(liveSeconds) s): CPU \(String(format: "%.3f", steady)) % of a core once running (target ≤ 0.1 %: \(verdict(steady <= 0.1))), \(String(format: "%.3f", whole)) % with start-up; peak RSS \(live.measurement.peakRSSBytes >> 20) MiB (heap \(live.measurement.peakAnonymousBytes >> 20))")
+            let run = live
+            let whole = run.measurement.cpuSeconds / run.measurement.wallSeconds * 100
+            let steady = (run.steadyCPUShare ?? run.measurement.cpuSeconds / run.measurement.wallSeconds) * 100
+            let floorShare = (live.alongsideCPUShare ?? 0) * 100
+            let ratio = floorShare > 0 ? steady / floorShare : .infinity
+            print("live rate (1 frame/s for \(liveSeconds) s): CPU \(String(format: "%.3f", steady)) % of a core once running, the floor's \(String(format: "%.3f", floorShare)) % = \(format(ratio))× (target ≤ 3×: \(verdict(ratio <= 3))); \(String(format: "%.3f", whole)) % with start-up")
+            print("live rate peak RSS: \(run.measurement.peakRSSBytes >> 20) MiB, heap \(run.measurement.peakAnonymousBytes >> 20) (target ≤ 16 MiB: \(verdict(run.measurement.peakRSSBytes <= 16 * mebibytes)))")
         }
     }
 

@@ -8,12 +8,12 @@ import Testing
     static let folder = ServiceInstallTests.repository.appendingPathComponent("config/prometheus").path
 
     @Test(.enabled(if: ExternalTool.promtool.runsTests, ExternalTool.promtool.skipReason))
-    func promtoolAcceptsTheRulesAndEveryAlertPassesItsTest() throws {
+    func promtoolAcceptsTheRulesAndEveryAlertPassesItsTest() async throws {
         guard ExternalTool.promtool.require() else { return }
         let rules = "\(Self.folder)/stream-collector.rules.yml"
-        let check = try ServiceInstallTests.run(ExternalTool.promtool.path, ["check", "rules", rules])
+        let check = try await ExternalTool.promtool.run(["check", "rules", rules])
         #expect(check.status == 0 && check.output.contains("SUCCESS"), "\(check.output)")
-        let test = try ServiceInstallTests.run(ExternalTool.promtool.path, ["test", "rules", "\(Self.folder)/stream-collector.rules.test.yml"])
+        let test = try await ExternalTool.promtool.run(["test", "rules", "\(Self.folder)/stream-collector.rules.test.yml"])
         #expect(test.status == 0 && test.output.contains("SUCCESS"), "\(test.output)")
 
         let alerts = Set(try String(contentsOfFile: rules, encoding: .utf8).matches(of: /- alert: (\w+)/).map { String($0.output.1) })

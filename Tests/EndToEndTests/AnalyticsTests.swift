@@ -11,7 +11,7 @@ import Testing
     func duckDBReadsCompressedAndPlainFilesWithTheRightCountsAndTypes() async throws {
         guard ExternalTool.duckDB.require() else { return }
         let stopped = try await capture()
-        let check = try ServiceInstallTests.run(ExternalTool.python, [Self.script("check-duckdb"), stopped.dataDirectory])
+        let check = try await ExternalTool.duckDB.run([Self.script("check-duckdb"), stopped.dataDirectory])
         #expect(check.status == 0, "\(check.output)")
         #expect(check.output.contains("OK: DuckDB reads every record"))
         #expect(check.output.contains("assetIndexUpdate="))
@@ -22,7 +22,7 @@ import Testing
     func sparkDiscoversThePartitionsAndReadsEveryRecordExactly() async throws {
         guard ExternalTool.pySpark.require(), ExternalTool.java.require() else { return }
         let stopped = try await capture()
-        let check = try ServiceInstallTests.run(ExternalTool.python, [Self.script("check-spark"), stopped.dataDirectory])
+        let check = try await ExternalTool.pySpark.run([Self.script("check-spark"), stopped.dataDirectory])
         #expect(check.status == 0, "\(check.output)")
         #expect(check.output.contains("OK: Spark reads every record with the right types and partitions"))
         #expect(check.output.contains("compressed)"), "\(check.output)")

@@ -29,9 +29,9 @@ import Testing
         }
     }
 
-    func consume(port: Int, _ streams: [String], _ options: [String] = []) throws -> Consumed {
+    func consume(port: Int, _ streams: [String], _ options: [String] = []) async throws -> Consumed {
         let arguments = [Self.consumer, "--url", "ws://127.0.0.1:\(port)/"] + streams.flatMap { ["--stream", $0] } + options
-        let run = try ServiceInstallTests.run(ExternalTool.python, arguments)
+        let run = try await ExternalTool.pythonBinance.run(arguments)
         #expect(run.status == 0, "\(run.output.suffix(2000))")
         return Consumed(run.output)
     }
@@ -42,7 +42,7 @@ import Testing
         let simulator = try await ServingProcess(["simulate", "--listen", "127.0.0.1:0"])
         let port = try #require(simulator.port)
         let streams = ["!assetIndex@arr", "btcusd@assetIndex", "!contractInfo"]
-        let got = try consume(port: port, streams, ["--until-each", "1", "--seconds", "90"])
+        let got = try await consume(port: port, streams, ["--until-each", "1", "--seconds", "90"])
         #expect(got.end == "enough", "every stream delivered: \(got.messages.map { $0["stream"] ?? "" })")
         let array = try #require(got.on("!assetIndex@arr").first?["data"] as? [[String: Any]])
         #expect(array.count == 20 && array.allSatisfy { $0["e"] as? String == "assetIndexUpdate" })
@@ -53,7 +53,7 @@ import Testing
         #expect(Set(got.messages.compactMap { $0["stream"] as? String }).isSubset(of: Set(streams)))
 
         // The same consumer on Binance's /public route: acknowledged, but the market streams are not there.
-        let publicRoute = try consume(port: port, streams, ["--category", "public", "--seconds", "3"])
+        let publicRoute = try await consume(port: port, streams, ["--category", "public", "--seconds", "3"])
         #expect(publicRoute.end == "timeout" && publicRoute.messages.isEmpty)
     }
 
@@ -66,7 +66,7 @@ import Testing
         let served = try await ServedReplayTests.serve(directory, ["--speed", "max"])
         let port = try #require(served.port)
         // Two of the three recorded streams: ethusd@assetIndex must not come.
-        let got = try consume(port: port, ["!assetIndex@arr", "btcusd@assetIndex"], ["--seconds", "60"])
+        let got = try await consume(port: port, ["!assetIndex@arr", "btcusd@assetIndex"], ["--seconds", "60"])
         #expect(got.end == "closed", "ended by the server's close")
         let seconds = ServedReplayTests.everySecond
         #expect(got.eventTimes("!assetIndex@arr") == seconds.flatMap { [$0, $0, $0] }, "three symbols each second, each once, in order")

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Testing
 
@@ -41,6 +42,22 @@ struct ExternalTool: Sendable {
 
     /// Why its tests are skipped.
     var skipReason: Comment { "\(name) is missing: scripts/setup --tests installs it (\(path))" }
+
+    /// Runs the tool with `arguments` to completion; see `run(_:_:)`.
+    func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await Self.run(path, arguments)
+    }
+
+    /// Runs `program` to completion on a thread of its own, its output and errors together. A
+    /// program that takes tens of seconds (Spark, a client library) would otherwise hold one of
+    /// Swift's few cooperative threads, starving the tests' servers and feeds running beside it.
+    static func run(_ program: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try ServiceInstallTests.run(program, arguments) })
+            }
+        }
+    }
 
     /// Records a failure naming what to do when the tool is missing (in CI); true when it is there.
     func require(sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
