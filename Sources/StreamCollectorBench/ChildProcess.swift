@@ -44,14 +44,18 @@ struct ChildProcess {
                                peakAnonymousBytes: peaks.anonymous ?? 0)
         }
 
-        /// CPU seconds (user + system) the program has used so far, from `/proc/<pid>/stat`.
+        /// CPU seconds the program's live threads have run so far, from each one's
+        /// `/proc/<pid>/task/<tid>/schedstat` (nanoseconds, where `/proc/<pid>/stat` counts 10 ms
+        /// ticks: too coarse for a process that runs a few milliseconds a minute).
         func cpuSecondsSoFar() -> Double? {
-            guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let afterName = text.lastIndex(of: ")") else { return nil }
-            // Fields after the command name start at field 3 (state); utime and stime are 14 and 15.
-            let fields = text[text.index(after: afterName)...].split(separator: " ")
-            guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-            return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+            guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return nil }
+            var nanoseconds = 0.0
+            for thread in threads {
+                guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/schedstat", encoding: .utf8),
+                      let running = text.split(separator: " ").first.flatMap({ Double($0) }) else { continue }
+                nanoseconds += running
+            }
+            return nanoseconds / 1e9
         }
     }
 
