@@ -27,7 +27,7 @@ let package = Package(
             providers: [.apt(["libwebsockets-dev"])]
         ),
         .target(name: "Clocks"),
-        .target(name: "WebSocketTransport", dependencies: ["CLibWebSockets", "Clocks"]),
+        .target(name: "WebSocketTransport", dependencies: ["CLibWebSockets", "CLinux", "Clocks"]),
         .systemLibrary(
             name: "CYAML",
             pkgConfig: "yaml-0.1",

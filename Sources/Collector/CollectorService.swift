@@ -1,5 +1,5 @@
 import Clocks
-import Foundation
+import FoundationEssentials
 import Logging
 import MarketDecoding
 import RecordStorage
@@ -222,7 +222,7 @@ public final class CollectorService: Sendable {
         guard let step = clockSteps.withLock({ $0.observe(now) }) else { return }
         let seconds = Double(step) / 1e6
         stats.clockStepped(seconds: seconds)
-        logger.warning("the wall clock stepped \(step > 0 ? "forward" : "back") by \(String(format: "%.3f", abs(seconds))) s (NTP, chrony or an operator); nothing reconnects or renews for it: durations are measured on the monotonic clock, while recvTime, gap dates, file names and hour folders follow the new time", metadata: ["clock": "wall"])
+        logger.warning("the wall clock stepped \(step > 0 ? "forward" : "back") by \(SecondsText.milliseconds(abs(seconds))) s (NTP, chrony or an operator); nothing reconnects or renews for it: durations are measured on the monotonic clock, while recvTime, gap dates, file names and hour folders follow the new time", metadata: ["clock": "wall"])
     }
 
     /// Sets the moment-describing gauges (connection state and age, seconds since each stream's
@@ -245,7 +245,7 @@ public final class CollectorService: Sendable {
         func list(_ counts: [String: Int]) -> String {
             counts.isEmpty ? "none" : counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
-        logger.info("stopped: \(snapshot.framesReceived) frames received; records written: \(list(snapshot.recordsWritten)); rejected: \(list(snapshot.rejected)); gaps: \(snapshot.gaps) (\(String(format: "%.3f", snapshot.gapSeconds)) s); renewals: \(snapshot.renewals); REST snapshots: \(list(snapshot.snapshots)); REST requests: \(list(snapshot.restRequests)); duplicates dropped: \(snapshot.duplicatesDropped); reconnects: \(list(snapshot.reconnects))")
+        logger.info("stopped: \(snapshot.framesReceived) frames received; records written: \(list(snapshot.recordsWritten)); rejected: \(list(snapshot.rejected)); gaps: \(snapshot.gaps) (\(SecondsText.milliseconds(snapshot.gapSeconds)) s); renewals: \(snapshot.renewals); REST snapshots: \(list(snapshot.snapshots)); REST requests: \(list(snapshot.restRequests)); duplicates dropped: \(snapshot.duplicatesDropped); reconnects: \(list(snapshot.reconnects))")
     }
 
     /// Which streams each existing shard keeps (in its order), where the new ones go (into

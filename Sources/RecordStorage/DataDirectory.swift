@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import MarketDecoding
 
 /// The files a collector wrote below one output directory, as `RecordStore` lays them out:

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Looks at the newest data file below a folder (`.ndjson`, or `.ndjson.gz` once compressed, which
 /// keeps the original's modification time): when it was last written, and whether it ends mid-line.
@@ -15,9 +16,9 @@ enum TailInspector {
     }
 
     static func newest(under folder: String) -> Tail? {
-        guard let enumerator = FileManager.default.enumerator(atPath: folder) else { return nil }
+        guard let paths = try? FileManager.default.subpathsOfDirectory(atPath: folder) else { return nil }
         var newest: (name: String, relative: String)?
-        while let relative = enumerator.nextObject() as? String {
+        for relative in paths {
             guard let kind = DataFileName(relative) else { continue }
             if newest == nil || kind.base > newest!.name { newest = (kind.base, relative) }
         }
@@ -31,12 +32,16 @@ enum TailInspector {
     }
 
     private static func fragmentLength(_ path: String) -> Int {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return 0 }
-        defer { try? handle.close() }
-        guard let size = try? handle.seekToEnd(), size > 0 else { return 0 }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return 0 }
+        defer { close(descriptor) }
+        let size = Int(lseek(descriptor, 0, SEEK_END))
+        guard size > 0 else { return 0 }
         let window = min(size, 1 << 20)
-        try? handle.seek(toOffset: size - window)
-        guard let tail = try? handle.readToEnd(), let last = tail.last, last != UInt8(ascii: "\n") else { return 0 }
-        return tail.count - ((tail.lastIndex(of: UInt8(ascii: "\n")).map { $0 - tail.startIndex + 1 }) ?? 0)
+        let tail = [UInt8](unsafeUninitializedCapacity: window) { buffer, count in
+            count = max(0, pread(descriptor, buffer.baseAddress, window, off_t(size - window)))
+        }
+        guard let last = tail.last, last != UInt8(ascii: "\n") else { return 0 }
+        return tail.count - ((tail.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }) ?? 0)
     }
 }

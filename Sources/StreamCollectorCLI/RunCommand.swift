@@ -1,6 +1,6 @@
 import ArgumentParser
 import Collector
-import Foundation
+import FoundationEssentials
 import HTTPServing
 import Logging
 import SystemService
@@ -83,7 +83,7 @@ func loadConfiguration(_ path: String?) throws -> CollectorConfiguration {
     do {
         return try ConfigurationLoader.load(path: path)
     } catch {
-        FileHandle.standardError.write(Data("<3>stream-collector: \(error)\n".utf8))
+        StandardError.print("<3>stream-collector: \(error)")
         throw ExitCode(78)
     }
 }

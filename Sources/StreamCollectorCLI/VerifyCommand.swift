@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import MarketDecoding
 import StreamVerification
 
@@ -65,7 +65,7 @@ struct VerifyCommand: ParsableCommand {
             lines.append("missing seconds: \(named) \(key)")
         }
         for step in audit.clockSteps {
-            lines.append("clock step: recvTime goes back \(String(format: "%.3f", -step.seconds)) s at \(step.file):\(step.line) (the host's wall clock was stepped back; the lines are in the order received)")
+            lines.append("clock step: recvTime goes back \(SecondsText.milliseconds(-step.seconds)) s at \(step.file):\(step.line) (the host's wall clock was stepped back; the lines are in the order received)")
         }
         let streams = audit.lagByStream.sorted { $0.key < $1.key }
         if !streams.isEmpty { lines.append("lag (recvTime − eventTime) by stream, ms:") }
@@ -128,7 +128,7 @@ struct VerifyCommand: ParsableCommand {
             entry.string("kind", "clock-step")
             entry.string("file", step.file)
             entry.integer("line", step.line)
-            entry.raw("seconds", Array(String(format: "%.3f", step.seconds).utf8))
+            entry.raw("seconds", Array(SecondsText.milliseconds(step.seconds).utf8))
             return entry.finishedObject()
         })
         object.object("lag") { lags in
@@ -151,7 +151,7 @@ struct VerifyCommand: ParsableCommand {
 
     /// µs as ms with three decimals.
     private static func millis(_ micros: Int64) -> String {
-        String(format: "%.3f", Double(micros) / 1000)
+        SecondsText.milliseconds(Double(micros) / 1000)
     }
 
     private static func list<Element>(_ elements: [Element], _ encode: (Element) -> [UInt8]) -> [UInt8] {

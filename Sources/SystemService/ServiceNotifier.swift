@@ -1,6 +1,7 @@
 import CLinux
 import Clocks
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The systemd notify protocol, spoken without libsystemd: each message is one datagram of
 /// `KEY=VALUE` lines sent to the `AF_UNIX` socket named by `$NOTIFY_SOCKET` (a leading `@` names

@@ -1,5 +1,5 @@
 import CLibWebSockets
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// Routes libwebsockets' own log lines (process-wide in lws) to one Swift sink, and remembers the
@@ -25,7 +25,10 @@ enum LibraryLog {
 
     private static let emit: @convention(c) (Int32, UnsafePointer<CChar>?) -> Void = { level, line in
         guard let line else { return }
-        let text = String(cString: line).trimmingCharacters(in: .whitespacesAndNewlines)
+        var trimmed = Substring(String(cString: line))
+        while trimmed.last?.isWhitespace == true { trimmed.removeLast() }
+        while trimmed.first?.isWhitespace == true { trimmed.removeFirst() }
+        let text = String(trimmed)
         let isError = level & LLL_ERR != 0
         if isError { lastError.withLock { $0 = text } }
         sink.withLock { $0 }?(isError, text)

@@ -1,7 +1,8 @@
 import CLibWebSockets
 import Clocks
 import Dispatch
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// The process's single libwebsockets context and the thread that services it.
@@ -178,9 +179,7 @@ public final class NetworkLoop: @unchecked Sendable {
             throw .contextCreationFailed(LibraryLog.takeLastError() ?? "lws_create_context returned nothing (is the CA file readable PEM?)")
         }
         contextHandle.withLock { $0 = ContextHandle(pointer: context) }
-        let thread = Thread { [self] in serviceLoop() }
-        thread.name = "lws-service"
-        thread.start()
+        NamedThread.start(name: "lws-service") { [self] in serviceLoop() }
     }
 
     /// Closes every connection politely (1000), stops the thread and destroys the context.

@@ -46,4 +46,8 @@ int sc_exit_after_crash_handlers(void);
  * microseconds. Returns 0, or an errno value (EPERM where a sandbox refuses the call). */
 int sc_clock_synchronisation(int *synchronised, long *estimated_error_us, long *maximum_error_us);
 
+/* Names the calling thread (as top -H, /proc/<pid>/task/<tid>/comm and crash reports show it);
+ * the kernel keeps the first 15 bytes. Returns 0, or an errno value. */
+int sc_name_thread(const char *name);
+
 #endif

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import RecordStorage
 import WebSocketTransport
 import YAMLReader
@@ -17,9 +17,9 @@ public enum ConfigurationLoader {
         var text = ""
         if let path {
             do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
+                text = try TextFile.read(path)
             } catch {
-                throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
+                throw .unreadable(path: path, reason: error.reason)
             }
         }
         return try parse(yaml: text, environment: environment)
@@ -42,7 +42,7 @@ public enum ConfigurationLoader {
             guard let value = environment[key.environmentVariable] else { continue }
             switch key.defaultValue {
             case .entries: continue
-            case .list: settings[key.name] = .list(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            case .list: settings[key.name] = .list(value.split(separator: ",").map { $0.trimmingWhitespace }.filter { !$0.isEmpty })
             case .scalar: settings[key.name] = .scalar(value)
             }
         }

@@ -481,7 +481,7 @@ final class StreamShard: @unchecked Sendable {
         output.submit(records)
         let seconds = Double(elapsedMicros) / 1e6
         stats.gap(seconds: seconds)
-        logger.warning("recorded a gap of \(String(format: "%.3f", seconds)) s in \(streams.count) streams (\(outage.reason.rawValue): \(detail))")
+        logger.warning("recorded a gap of \(SecondsText.milliseconds(seconds)) s in \(streams.count) streams (\(outage.reason.rawValue): \(detail))")
         if !stillOpen && !stopped { afterGap(streams) }
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Logging
 import Synchronization
 
@@ -32,7 +32,7 @@ public struct JournalLogHandler: LogHandler {
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         let details = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         let text = "<\(Self.priority(event.level))>\(label): \(event.message)\(details.isEmpty ? "" : " [\(details)]")\n"
-        FileHandle.standardError.write(Data(text.utf8))
+        StandardError.write(text)
     }
 
     static func priority(_ level: Logger.Level) -> Int {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// An API key for `X-MBX-APIKEY`, read from the environment variable or the file a source names.
 ///
@@ -34,11 +34,11 @@ struct APIKey: Sendable, CustomStringConvertible {
         if let path = source.apiKeyFile {
             let text: String
             do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
+                text = try TextFile.read(path)
             } catch {
-                return .failure(.unreadable(path: path, reason: (error as NSError).localizedDescription))
+                return .failure(.unreadable(path: path, reason: error.reason))
             }
-            let key = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let key = text.trimmingWhitespace
             guard !key.isEmpty else { return .failure(.emptyFile(path: path)) }
             if let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int, mode & 0o004 != 0 {
                 warning("the API key file \(path) is readable by every user; chmod 600 it")
@@ -46,7 +46,7 @@ struct APIKey: Sendable, CustomStringConvertible {
             return .success(APIKey(value: key))
         }
         guard let variable = source.apiKeyEnvironment,
-              let key = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines), !key.isEmpty else {
+              let key = environment[variable]?.trimmingWhitespace, !key.isEmpty else {
             return .failure(.missing(variable: source.apiKeyEnvironment))
         }
         return .success(APIKey(value: key))

@@ -70,10 +70,8 @@ public struct Gap: Sendable, Equatable {
         return Record(family: family, receivedAtMicros: writtenAtMicros, line: line.finishedLine())
     }
 
-    /// `micros` as seconds with millisecond precision, e.g. `12.345`.
+    /// `micros` as seconds with millisecond precision (truncated), e.g. `12.345`.
     private static func seconds(_ micros: Int64) -> String {
-        let millis = max(0, micros) / 1000
-        let fraction = String(millis % 1000)
-        return "\(millis / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+        SecondsText.milliseconds(count: max(0, micros) / 1000)
     }
 }
