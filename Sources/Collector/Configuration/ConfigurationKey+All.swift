@@ -136,7 +136,7 @@ extension ConfigurationKey {
             }
             return hangup
         },
-        integer("inflight_bytes", default: 2_097_152, in: 65_536...(1 << 34), at: \.inflightBytes, reload: .restartOnly,
+        integer("inflight_bytes", default: 1_048_576, in: 65_536...(1 << 34), at: \.inflightBytes, reload: .restartOnly,
                 help: "received-but-unwritten bytes above which reading pauses"),
         stored("log_level", default: .scalar("info"), at: \.logLevel, reload: .applied, help: "trace … critical") { reader throws(ConfigurationError) in
             try reader.choice("log_level", ["trace", "debug", "info", "notice", "warning", "error", "critical"])
