@@ -1,6 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// swift-nio's WebSocket server pieces, for the built-in servers (`simulate`, `replay --serve`),
+/// the test kit, the benchmarks' flood server and the end-to-end tests.
+let webSocketServing: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+    .product(name: "NIOWebSocket", package: "swift-nio"),
+]
+
 let package = Package(
     name: "stream-collector",
     platforms: [.macOS(.v15)],
@@ -47,12 +55,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .target(name: "MarketServer", dependencies: [
-            "MarketDecoding", "HTTPServing",
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOWebSocket", package: "swift-nio"),
-        ]),
+        .target(name: "MarketServer", dependencies: ["MarketDecoding", "HTTPServing"] + webSocketServing),
         .target(name: "SystemService", dependencies: ["CLinux", "Clocks"]),
         .target(name: "Collector", dependencies: [
             "WebSocketTransport", "MarketDecoding", "RecordStorage", "Clocks", "CLinux",
@@ -71,10 +74,7 @@ let package = Package(
         // the soak and the benchmarks; never linked into stream-collector.
         .target(name: "CollectorTestKit", dependencies: [
             "MarketServer", "HTTPServing", "RecordStorage", "MarketDecoding",
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOWebSocket", package: "swift-nio"),
-        ]),
+        ] + webSocketServing),
         .executableTarget(name: "StreamCollectorSoak", dependencies: [
             "MarketServer", "HTTPServing", "StreamVerification", "CollectorTestKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -82,11 +82,8 @@ let package = Package(
         .executableTarget(name: "StreamCollectorBench", dependencies: [
             "MarketDecoding", "RecordStorage", "HTTPServing", "Clocks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOWebSocket", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
-        ]),
+        ] + webSocketServing),
         .executableTarget(name: "LWSFloor", dependencies: ["CLibWebSockets"]),
         .target(name: "CWallClockShift", linkerSettings: [.linkedLibrary("dl")]),
         .testTarget(name: "MarketDecodingTests", dependencies: ["MarketDecoding"]),
@@ -99,12 +96,9 @@ let package = Package(
         .testTarget(name: "WebSocketTransportTests", dependencies: ["WebSocketTransport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "MarketServer", "HTTPServing", "MarketDecoding", "StreamVerification", "Clocks", "CollectorTestKit", "RecordStorage", "CLinux",
-            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOWebSocket", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
-        ]),
+        ] + webSocketServing),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,20 +12,20 @@ struct CaptureBenchmark: AsyncParsableCommand {
         commandName: "capture",
         abstract: "Capture throughput against the libwebsockets floor and a Python peer, decode throughput, and cost at the live rate.")
 
-    @Option(help: "The stream-collector binary to measure (a release build).")
-    var binary = ".build/release/stream-collector"
+    @OptionGroup var measured: MeasuredCollector
+    @OptionGroup var references: References
 
-    @Option(help: "The bare libwebsockets client (the lws-floor product, release).")
-    var floor = ".build/release/lws-floor"
+    /// What stream-collector is compared with.
+    struct References: ParsableArguments {
+        @Option(help: "The bare libwebsockets client (the lws-floor product, release).")
+        var floor = ".build/release/lws-floor"
 
-    @Option(help: "The Python peer (websockets + orjson).")
-    var peer = "scripts/bench-peer.py"
+        @Option(help: "The Python peer (websockets + orjson).")
+        var peer = "scripts/bench-peer.py"
+    }
 
     @Option(help: "Seconds each receiver runs per round.")
     var seconds = 8.0
-
-    @Option(help: "Rounds (receivers alternate within each).")
-    var rounds = 3
 
     @Option(help: "Seconds at the live rate (one frame a second); 0 skips it.")
     var liveSeconds = 60
@@ -77,10 +77,10 @@ struct CaptureBenchmark: AsyncParsableCommand {
 
         let decode = decodeThroughput(frames)
         var runs: [String: [Run]] = [:]
-        for round in 1...rounds {
+        for round in 1...measured.rounds {
             for (transport, port) in [("ws", plain.port), ("wss", secure.port)] {
                 for receiver in Receiver.allCases {
-                    print("round \(round)/\(rounds): \(receiver.rawValue) over \(transport)")
+                    print("round \(round)/\(measured.rounds): \(receiver.rawValue) over \(transport)")
                     let run = try await measure(receiver, secure: transport == "wss", port: port, frames: frames, certificate: certificate)
                     runs["\(receiver.rawValue)/\(transport)", default: []].append(run)
                 }
@@ -90,8 +90,8 @@ struct CaptureBenchmark: AsyncParsableCommand {
         if liveSeconds > 0 {
             print("live rate: stream-collector and the floor side by side for \(liveSeconds) s at one frame a second")
             // The floor at the same rate, at the same time: the CPU ratio holds however noisy the machine.
-            guard let floorProcess = ChildProcess.start([floor, String(plain.port), "/live/stream?streams=!assetIndex@arr", String(liveSeconds + 5)]) else {
-                throw ValidationError("\(floor) could not be started")
+            guard let floorProcess = ChildProcess.start([references.floor, String(plain.port), "/live/stream?streams=!assetIndex@arr", String(liveSeconds + 5)]) else {
+                throw ValidationError("\(references.floor) could not be started")
             }
             live = try await collector(endpoint: "ws://127.0.0.1:\(plain.port)/live", caFile: nil, seconds: Double(liveSeconds), frames: frames,
                                        name: "live", steadyAfter: min(10, Double(liveSeconds) / 4), alongside: floorProcess)
@@ -110,7 +110,7 @@ struct CaptureBenchmark: AsyncParsableCommand {
         switch receiver {
         case .floor:
             let output = "\(work)/floor.out"
-            let measurement = ChildProcess.run([floor, String(port), "/market/stream?streams=!assetIndex@arr", String(seconds)] + (caFile.map { [$0] } ?? []),
+            let measurement = ChildProcess.run([references.floor, String(port), "/market/stream?streams=!assetIndex@arr", String(seconds)] + (caFile.map { [$0] } ?? []),
                                                stdout: output, stderr: "\(work)/floor.err")
             let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
             guard measurement.status == 0, let match = text.firstMatch(of: /messages=(\d+) bytes=(\d+) receiving=([0-9.]+)/),
@@ -124,7 +124,7 @@ struct CaptureBenchmark: AsyncParsableCommand {
         case .peer:
             let output = "\(work)/peer.ndjson"
             try? FileManager.default.removeItem(atPath: output)
-            guard let running = ChildProcess.start(["python3", peer, "\(url)/market/stream?streams=!assetIndex@arr", output] + (caFile.map { [$0] } ?? []),
+            guard let running = ChildProcess.start(["python3", references.peer, "\(url)/market/stream?streams=!assetIndex@arr", output] + (caFile.map { [$0] } ?? []),
                                                    stderr: "\(work)/peer.err") else { throw ValidationError("python3 could not be started") }
             try await Task.sleep(for: .seconds(seconds))
             let stoppedAt = Self.wallMicros()
@@ -160,8 +160,8 @@ struct CaptureBenchmark: AsyncParsableCommand {
             log_level: warning
             """
         try configuration.write(toFile: "\(work)/\(name).yaml", atomically: true, encoding: .utf8)
-        guard let running = ChildProcess.start([binary, "run", "--config", "\(work)/\(name).yaml"], stderr: "\(work)/\(name).err") else {
-            throw ValidationError("\(binary) could not be started")
+        guard let running = ChildProcess.start([measured.binary, "run", "--config", "\(work)/\(name).yaml"], stderr: "\(work)/\(name).err") else {
+            throw ValidationError("\(measured.binary) could not be started")
         }
         var steady: (cpu: Double, alongside: Double?, at: Double)?
         if let steadyAfter {

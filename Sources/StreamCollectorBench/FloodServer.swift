@@ -74,27 +74,28 @@ private final class FloodHandler: ChannelInboundHandler {
         context.fireChannelWritabilityChanged()
     }
 
+    /// Answers a ping and a close, and a SUBSCRIBE, which starts the flood; ignores the rest.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        switch frame.opcode {
-        case .text:
-            var data = frame.unmaskedData
-            let text = data.readString(length: data.readableBytes) ?? ""
-            guard text.contains("SUBSCRIBE"), let match = text.firstMatch(of: /"id"\s*:\s*(\d+)/) else { return }
+        if frame.opcode == .ping {
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+        } else if frame.opcode == .connectionClose {
+            context.close(promise: nil)
+        } else if frame.opcode == .text, let id = Self.subscribeID(String(buffer: frame.unmaskedData)) {
             var reply = context.channel.allocator.buffer(capacity: 32)
-            reply.writeString(#"{"result":null,"id":\#(match.1)}"#)
+            reply.writeString(#"{"result":null,"id":\#(id)}"#)
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: reply)), promise: nil)
             if !flooding {
                 flooding = true
                 start(context)
             }
-        case .ping:
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
-        case .connectionClose:
-            context.close(promise: nil)
-        default:
-            break
         }
+    }
+
+    /// The id of a SUBSCRIBE request, as sent.
+    private static func subscribeID(_ text: String) -> Substring? {
+        guard text.contains("SUBSCRIBE") else { return nil }
+        return text.firstMatch(of: /"id"\s*:\s*(\d+)/)?.output.1
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

@@ -9,17 +9,13 @@ struct ReplayBenchmark: ParsableCommand {
         commandName: "replay",
         abstract: "Replay (one symbol filtered) against jq, verify throughput, and replay memory at two data sizes.")
 
-    @Option(help: "The stream-collector binary to measure (a release build).")
-    var binary = ".build/release/stream-collector"
+    @OptionGroup var measured: MeasuredCollector
 
     @Option(help: "Work directory for the generated data (removed afterwards).")
     var work = "/tmp/stream-collector-bench"
 
     @Option(help: "Seconds of market data in the large recording (42 lines a second).")
     var seconds = 50_000
-
-    @Option(help: "Rounds of each measurement.")
-    var rounds = 3
 
     func run() throws {
         let large = "\(work)/large", small = "\(work)/small"
@@ -33,19 +29,19 @@ struct ReplayBenchmark: ParsableCommand {
         let totalLines = lines + files.count
         print("\(files.count) files, \(bytes >> 20) MiB, \(totalLines) lines")
 
-        let replay = [binary, "replay", "--data-dir", large, "--symbol", "BTCUSD"]
+        let replay = [measured.binary, "replay", "--data-dir", large, "--symbol", "BTCUSD"]
         let jq = ["jq", "-c", #"select(.symbol=="BTCUSD")"#] + files
-        let verify = [binary, "verify", "--data-dir", large, "--json"]
+        let verify = [measured.binary, "verify", "--data-dir", large, "--json"]
         let hasJQ = ChildProcess.run(["jq", "--version"]).status == 0
         var replayRuns: [ChildProcess.Measurement] = [], jqRuns: [ChildProcess.Measurement] = [], verifyRuns: [ChildProcess.Measurement] = []
-        for round in 1...rounds {
-            print("round \(round)/\(rounds)")
+        for round in 1...measured.rounds {
+            print("round \(round)/\(measured.rounds)")
             replayRuns.append(try checked(replay))
             if hasJQ { jqRuns.append(try checked(jq)) }
             verifyRuns.append(ChildProcess.run(verify))
         }
-        let smallRun = try checked([binary, "replay", "--data-dir", small])
-        let largeRun = try checked([binary, "replay", "--data-dir", large])
+        let smallRun = try checked([measured.binary, "replay", "--data-dir", small])
+        let largeRun = try checked([measured.binary, "replay", "--data-dir", large])
 
         let replayRate = Double(totalLines) / median(replayRuns.map(\.wallSeconds))
         let verifyRate = Double(bytes) / median(verifyRuns.map(\.wallSeconds))

@@ -40,6 +40,14 @@ import Testing
             runtime.run()
         }
 
+        /// A shard whose first connection went live and has delivered an event a second since.
+        static func live(afterSeconds seconds: Int) -> Harness {
+            let harness = Harness()
+            harness.goLive(0)
+            harness.flow([0], seconds: seconds)
+            return harness
+        }
+
         /// Subscribed, then its first event.
         func goLive(_ connection: Int) {
             subscribe(connection)
@@ -81,9 +89,7 @@ import Testing
     }
 
     @Test func aReplacementTakesOverOnlyOnceTheOldConnectionHasCaughtUp() {
-        let harness = Harness()
-        harness.goLive(0)
-        harness.flow([0], seconds: 101)
+        let harness = Harness.live(afterSeconds: 101)
         harness.runtime.advance(seconds: 0.5)
         harness.goLive(1)  // the replacement's first event is newer than the old one's last
         harness.runtime.advance(seconds: 1)
@@ -95,9 +101,7 @@ import Testing
     }
 
     @Test func anOldConnectionThatLagsIsCutAndWhatItMissedIsAGap() throws {
-        let harness = Harness()
-        harness.goLive(0)
-        harness.flow([0], seconds: 101)
+        let harness = Harness.live(afterSeconds: 101)
         let oldLast = harness.runtime.now
         harness.runtime.advance(seconds: 0.5)
         harness.goLive(1)
@@ -140,9 +144,7 @@ import Testing
     }
 
     @Test func anOutageEndsAtTheLiveMomentAndItsGapIsWrittenThen() throws {
-        let harness = Harness()
-        harness.goLive(0)
-        harness.flow([0], seconds: 3)
+        let harness = Harness.live(afterSeconds: 3)
         let lastData = harness.runtime.now
         harness.runtime.advance(seconds: 0.4)
         harness.transport.end(0, .closedByServer(code: 1001, reason: "going away"))
@@ -176,9 +178,7 @@ import Testing
     /// Steps of the wall clock — an hour ahead, a day ahead, 7 s back — mid-capture: one
     /// connection throughout, no reconnect, no gap, and the renewal still at its monotonic age.
     @Test func aWallClockStepChangesNothingButTheDates() {
-        let harness = Harness()
-        harness.goLive(0)
-        harness.flow([0], seconds: 5)
+        let harness = Harness.live(afterSeconds: 5)
         harness.runtime.stepWallClock(seconds: 3600)
         harness.flow([0], seconds: 5)
         harness.runtime.stepWallClock(seconds: 86_400)
@@ -196,9 +196,7 @@ import Testing
 
     /// An outage across a step: `from`/`to` are the wall-clock dates as read, `seconds` the real length.
     @Test func aGapAcrossAStepStatesItsRealLength() throws {
-        let harness = Harness()
-        harness.goLive(0)
-        harness.flow([0], seconds: 2)
+        let harness = Harness.live(afterSeconds: 2)
         let lastData = harness.runtime.now
         harness.transport.end(0, .connectionLost)
         harness.runtime.run()

@@ -97,12 +97,25 @@ enum SeedExamples {
         """
 
     /// seed 004: Bydoxe `GET /api/v1/future/market/mark-price?symbol=BTCUSDT` (envelope around an object).
-    static let bydoxeMarkPriceObject = """
+    static let bydoxeMarkPriceObject = bydoxeEnvelope(around: bydoxeBTCUSDT)
+
+    /// seed 004: Bydoxe `GET /api/v1/future/market/mark-price` (envelope around an array).
+    static let bydoxeMarkPriceArray = bydoxeEnvelope(around: "[\n\(bydoxeBTCUSDT),\n\(bydoxeETHUSDT)\n]")
+
+    /// seed 004's envelope: `code`, `msg`, `requestTime`, then `data`.
+    private static func bydoxeEnvelope(around data: String) -> String {
+        """
         {
         "code": "00000",
         "msg": "success",
         "requestTime": 1732000000000,
-        "data": {
+        "data": \(data)
+        }
+        """
+    }
+
+    private static let bydoxeBTCUSDT = """
+        {
         "symbol": "BTCUSDT",
         "markPrice": "91234.56",
         "indexPrice": "91200.12",
@@ -111,27 +124,10 @@ enum SeedExamples {
         "interestRate": "0.0001",
         "nextFundingTime": 1763459280833,
         "ts": 1763459280833
-        }
         }
         """
 
-    /// seed 004: Bydoxe `GET /api/v1/future/market/mark-price` (envelope around an array).
-    static let bydoxeMarkPriceArray = """
-        {
-        "code": "00000",
-        "msg": "success",
-        "requestTime": 1732000000000,
-        "data": [
-        {
-        "symbol": "BTCUSDT",
-        "markPrice": "91234.56",
-        "indexPrice": "91200.12",
-        "estimatedSettlePrice": "91300.00",
-        "lastFundingRate": "0.0001",
-        "interestRate": "0.0001",
-        "nextFundingTime": 1763459280833,
-        "ts": 1763459280833
-        },
+    private static let bydoxeETHUSDT = """
         {
         "symbol": "ETHUSDT",
         "markPrice": "3456.78",
@@ -141,8 +137,6 @@ enum SeedExamples {
         "interestRate": "0.0001",
         "nextFundingTime": 1763459280833,
         "ts": 1763459280833
-        }
-        ]
         }
         """
 }

@@ -98,16 +98,16 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     public let host: String
     public let port: Int
 
-    public init(host: String, port: Int) {
-        self.host = host
-        self.port = port
-    }
-
+    /// Parses `HOST:PORT`; nil when the port is missing or out of range or the host is empty.
     public init?(_ text: String) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else { return nil }
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty else { return nil }
+        self.init(host: host, port: port)
+    }
+
+    public init(host: String, port: Int) {
         self.host = host
         self.port = port
     }

@@ -115,9 +115,7 @@ final class StreamShard: @unchecked Sendable {
         self.throttle = throttle
         self.stats = stats
         self.afterGap = afterGap
-        var logger = logger
-        logger[metadataKey: "connection"] = "\(label)"
-        self.logger = logger
+        self.logger = logger.with("connection", label)
         ticking = Self.anyTicking(streams)
         backoff = Backoff(initialMilliseconds: settings.reconnectInitialDelayMilliseconds,
                           maximumMilliseconds: settings.reconnectMaxDelayMilliseconds)

@@ -36,9 +36,7 @@ final class AssetIndexSnapshots: @unchecked Sendable {
         self.client = client
         self.pipeline = pipeline
         self.stats = stats
-        var logger = logger
-        logger[metadataKey: "source"] = "\(Self.document.stream)"
-        self.logger = logger
+        self.logger = logger.with("source", Self.document.stream)
         decoder = RestResponseDecoder(maximumBodyBytes: maximumBodyBytes)
         self.minimumSpacingSeconds = minimumSpacingSeconds
         // 10–20 s, then doubling up to 5 minutes, between attempts.

@@ -52,9 +52,7 @@ final class RestPoller: @unchecked Sendable {
         self.client = client
         self.pipeline = pipeline
         self.stats = stats
-        var logger = logger
-        logger[metadataKey: "source"] = "\(source.name)"
-        self.logger = logger
+        self.logger = logger.with("source", source.name)
         decoder = RestResponseDecoder(maximumBodyBytes: settings.maximumBodyBytes)
         queue = DispatchQueue(label: "stream-collector.rest.\(source.name)")
         let base = source.target

@@ -19,8 +19,8 @@ public enum RestDocument: CaseIterable, Sendable {
         let path: String
         let recordType: String
         let family: StreamFamily
-        let keyField: String
-        let timeField: String
+        /// The member that names a record's symbol or asset, and the one that holds its time.
+        let fields: (key: String, time: String)
         let isEnveloped: Bool
         let selectiveParameter: String
         /// Request weight with the selective parameter, and without it (the whole list).
@@ -33,16 +33,16 @@ public enum RestDocument: CaseIterable, Sendable {
         switch self {
         case .futuresAssetIndex:
             Spec(path: "/fapi/v1/assetIndex", recordType: "assetIndexSnapshot", family: .restAssetIndex,
-                 keyField: "symbol", timeField: "time", isEnveloped: false, selectiveParameter: "symbol",
+                 fields: (key: "symbol", time: "time"), isEnveloped: false, selectiveParameter: "symbol",
                  weight: (selective: 1, all: 10), needsAPIKey: false, defaultSourceName: "futures-asset-index")
         case .portfolioAssetIndexPrice:
             Spec(path: "/sapi/v1/portfolio/asset-index-price", recordType: "portfolioAssetIndexPrice", family: .restPortfolioAssetIndex,
-                 keyField: "asset", timeField: "time", isEnveloped: false, selectiveParameter: "asset",
+                 fields: (key: "asset", time: "time"), isEnveloped: false, selectiveParameter: "asset",
                  weight: (selective: 1, all: 50), needsAPIKey: true, defaultSourceName: "portfolio-asset-index")
         case .bydoxeMarkPrice:
             // Bydoxe publishes no weights: each request counts as 1.
             Spec(path: "/api/v1/future/market/mark-price", recordType: "bydoxeMarkPrice", family: .restBydoxeMarkPrice,
-                 keyField: "symbol", timeField: "ts", isEnveloped: true, selectiveParameter: "symbol",
+                 fields: (key: "symbol", time: "ts"), isEnveloped: true, selectiveParameter: "symbol",
                  weight: (selective: 1, all: 1), needsAPIKey: false, defaultSourceName: "bydoxe-mark-price")
         }
     }
@@ -53,9 +53,9 @@ public enum RestDocument: CaseIterable, Sendable {
     public var recordType: String { spec.recordType }
     public var family: StreamFamily { spec.family }
     /// The member naming what an element is about (`symbol`, `asset`); required.
-    public var keyField: String { spec.keyField }
+    public var keyField: String { spec.fields.key }
     /// The element's own time (ms), written as `eventTime`.
-    public var timeField: String { spec.timeField }
+    public var timeField: String { spec.fields.time }
     /// Whether the body is a `{"code","msg","requestTime","data"}` envelope.
     public var isEnveloped: Bool { spec.isEnveloped }
     /// The parameter that narrows the answer to one element (and makes it cheap).
