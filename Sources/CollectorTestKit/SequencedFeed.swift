@@ -16,32 +16,45 @@ public final class SequencedFeed: Sendable {
     public static let stream = "!assetIndex@arr"
     public static let symbol = "ADAUSD"
 
-    private let sent = Mutex<[Sent]>([])
-    private let task = Mutex<Task<Void, Never>?>(nil)
+    /// What was published; `stopped` ends the feed, set under the same lock as each publish so
+    /// that nothing is published after `stop` returns.
+    private let state = Mutex<(sent: [Sent], stopped: Bool)>(([], false))
 
+    /// Publishes from a thread of its own, not one of Swift's cooperative threads: when the tests
+    /// beside it keep those busy, a feed paced there skips whole seconds, which the collector would
+    /// then faithfully record as missing.
     public init(hub: MarketHub, interval: Duration = .milliseconds(100)) {
-        let feed = Task { [self] in
+        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        let thread = Thread { [self] in
             var last: Int64 = 0
             var tick = 0
-            while !Task.isCancelled {
-                let eventTime = max(Int64(Date().timeIntervalSince1970 * 1000), last + 1)
-                last = eventTime
-                tick += 1
-                let recipients = hub.publish(stream: Self.stream, payload: "[" + Self.event(eventTime: eventTime, tick: tick) + "]")
-                self.sent.withLock { $0.append(Sent(eventTime: eventTime, recipients: recipients)) }
-                try? await Task.sleep(for: interval)
+            while true {
+                let published: Bool = state.withLock { state in
+                    guard !state.stopped else { return false }
+                    let eventTime = max(Int64(Date().timeIntervalSince1970 * 1000), last + 1)
+                    last = eventTime
+                    tick += 1
+                    let recipients = hub.publish(stream: Self.stream, payload: "[" + Self.event(eventTime: eventTime, tick: tick) + "]")
+                    state.sent.append(Sent(eventTime: eventTime, recipients: recipients))
+                    return true
+                }
+                guard published else { return }
+                Thread.sleep(forTimeInterval: seconds)
             }
         }
-        task.withLock { $0 = feed }
+        thread.name = "sequenced-feed"
+        thread.start()
     }
 
     /// Stops publishing; returns every event published.
     public func stop() -> [Sent] {
-        task.withLock { $0?.cancel() }
-        return sent.withLock { $0 }
+        state.withLock { state in
+            state.stopped = true
+            return state.sent
+        }
     }
 
-    public var count: Int { sent.withLock { $0.count } }
+    public var count: Int { state.withLock { $0.sent.count } }
 
     /// An `assetIndexUpdate` of `symbol` whose values vary with `tick`.
     public static func event(symbol: String = symbol, eventTime: Int64, tick: Int) -> String {
