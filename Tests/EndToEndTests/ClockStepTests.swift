@@ -26,12 +26,14 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: shiftFile) }
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
+        // Events flow before the daemon subscribes, so however long this test waits to be
+        // scheduled, its connection is never silent for stale_after_seconds.
+        let feed = SequencedFeed(hub: server.hub, interval: .milliseconds(50))
         let daemon = try DaemonProcess(
             configuration: server.collectorConfiguration(streams: ["!assetIndex@arr"], extra: "stale_after_seconds: 3"),
             environment: DaemonProcess.metricsOnAnyPort.merging(["LD_PRELOAD": Self.shiftLibrary, "WALL_CLOCK_SHIFT_FILE": shiftFile]) { $1 })
         let metrics = try await daemon.metricsPort()
         let connection = try await server.subscriber(to: ["!assetIndex@arr"])
-        let feed = SequencedFeed(hub: server.hub, interval: .milliseconds(50))
         try await Task.sleep(for: .seconds(1.5))
 
         func loggedSteps() -> [Double] {
