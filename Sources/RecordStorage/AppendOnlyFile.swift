@@ -1,7 +1,8 @@
 import CLinux
 import Glibc
 
-/// A file opened once with `O_CREAT|O_EXCL|O_APPEND`, written only by appending whole buffers.
+/// A file created once with its first bytes already in it, then written only by appending whole
+/// buffers.
 ///
 /// It never seeks, truncates or rewrites. Before each append it reserves the disk blocks the
 /// bytes need (`fallocate`, size unchanged), so a full disk refuses the whole buffer instead of
@@ -14,11 +15,15 @@ final class AppendOnlyFile {
     private(set) var size = 0
     private var canReserve = true
 
-    /// Creates `path`, failing if it already exists; then syncs the folder so the name survives a crash.
-    init(creating path: String, permissions: mode_t = 0o640) throws(StorageError) {
+    /// Creates `path` holding `firstBytes` (a header line), failing if it already exists; then
+    /// syncs the folder so the name survives a crash. The name never appears without those bytes
+    /// (`sc_create_file_with`), so a reader never finds an empty file, even after a kill -9.
+    init(creating path: String, startingWith firstBytes: [UInt8], permissions: mode_t = 0o640) throws(StorageError) {
         self.path = path
-        descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, permissions)
+        let folder = AppendOnlyFile.folder(of: path)
+        descriptor = firstBytes.withUnsafeBytes { sc_create_file_with(folder, path, $0.baseAddress, $0.count, permissions) }
         guard descriptor >= 0 else { throw StorageError(operation: "create", path: path, code: errno) }
+        size = firstBytes.count
         try AppendOnlyFile.syncDirectory(containing: path)
     }
 
@@ -59,18 +64,16 @@ final class AppendOnlyFile {
         try? AppendOnlyFile.syncDirectory(containing: path)
     }
 
-    /// Closes and deletes the file; only for a file that never received a whole line.
-    func remove() {
-        close()
-        _ = unlink(path)
-        try? AppendOnlyFile.syncDirectory(containing: path)
-    }
-
     deinit { close() }
 
-    static func syncDirectory(containing path: String) throws(StorageError) {
+    private static func folder(of path: String) -> String {
         let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let directory = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        return folder.isEmpty ? "." : folder
+    }
+
+    static func syncDirectory(containing path: String) throws(StorageError) {
+        let folder = folder(of: path)
+        let directory = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard directory >= 0 else { throw StorageError(operation: "open folder", path: folder, code: errno) }
         defer { _ = Glibc.close(directory) }
         guard fsync(directory) == 0 else { throw StorageError(operation: "sync folder", path: folder, code: errno) }

@@ -82,15 +82,7 @@ final class FileSeries {
         try Directories.create(folder)
         let header = FileHeader(fileId: FileHeader.newFileId(), family: family, createdAtMicros: now.wallMicros, partition: partition)
         let name = "\(family.name)-\(UTCTime(microsecondsSinceEpoch: now.wallMicros).compact)-\(header.fileId.prefix(8)).ndjson"
-        let file = try AppendOnlyFile(creating: "\(folder)/\(name)")
-        let result = header.line().withUnsafeBytes { file.append($0) }
-        if let error = result.error {
-            file.close()
-            // Not even the whole header reached it: remove it rather than leave an empty or
-            // headless file for readers.
-            file.remove()
-            throw error
-        }
+        let file = try AppendOnlyFile(creating: "\(folder)/\(name)", startingWith: header.line())
         current = OpenFile(file: file, partition: partition, createdAt: now)
         report(.fileOpened(path: file.path))
     }

@@ -46,6 +46,14 @@ int sc_exit_after_crash_handlers(void);
  * microseconds. Returns 0, or an errno value (EPERM where a sandbox refuses the call). */
 int sc_clock_synchronisation(int *synchronised, long *estimated_error_us, long *maximum_error_us);
 
+/* Creates the file `path` in `folder` (which must exist) already holding `length` bytes, so it is
+ * never seen under its name without them — not even after a crash or kill -9 mid-way: the bytes go
+ * to an unnamed file in the folder (O_TMPFILE), which is then linked to its name. Where the
+ * filesystem or a missing /proc refuses that, the file is created by name (O_EXCL) and written at
+ * once, and removed if the write fails. Returns a descriptor open for appending (close-on-exec),
+ * or -1 with errno set: EEXIST when the name is taken, ENOSPC when the disk is full. */
+int sc_create_file_with(const char *folder, const char *path, const void *bytes, size_t length, mode_t mode);
+
 /* Names the calling thread (as top -H, /proc/<pid>/task/<tid>/comm and crash reports show it);
  * the kernel keeps the first 15 bytes. Returns 0, or an errno value. */
 int sc_name_thread(const char *name);

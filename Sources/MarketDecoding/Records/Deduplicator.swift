@@ -6,7 +6,8 @@
 /// Memory is bounded twice over: identities older than `windowMicros` (by receive time) are
 /// forgotten, and so are the oldest beyond `capacity`. An overlap lasts seconds, so a window of a
 /// minute is ample, and the collector's 32 768 identities hold minutes of Binance's live rate
-/// while keeping memory flat under a flood. Not thread-safe: one owner at a time.
+/// while keeping memory flat under a flood; the table grows with what it holds, so a quiet
+/// collector keeps a small one. Not thread-safe: one owner at a time.
 public struct Deduplicator {
     public let windowMicros: Int64
     public let capacity: Int
@@ -17,7 +18,9 @@ public struct Deduplicator {
     public init(windowMicros: Int64 = 60_000_000, capacity: Int = 32_768) {
         self.windowMicros = windowMicros
         self.capacity = capacity
-        seen = FingerprintSet(minimumCapacity: min(capacity, 32_768) + 1)
+        // Sized to what is remembered, not to the bound: at the live rate a minute holds a few
+        // thousand identities (a table of a few hundred KiB); a flood grows it up to `capacity`.
+        seen = FingerprintSet(minimumCapacity: min(capacity, 1024) + 1)
     }
 
     /// Identities remembered now.
