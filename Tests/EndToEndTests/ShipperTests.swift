@@ -41,6 +41,17 @@ import Testing
         }
     }
 
+    /// SIGTERM, then SIGKILL after 3 s: a shipper spawned from a Dispatch thread inherits its
+    /// blocked signals, and syslog-ng, which never unblocks SIGTERM, would outlive the test.
+    static func stop(_ process: Process) {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(3)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
     static func start(_ program: String, _ arguments: [String], environment: [String: String] = [:], output: Bool = false) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
@@ -79,7 +90,7 @@ import Testing
             try FileManager.default.createDirectory(atPath: "\(daemon.dataDirectory)/\(family)", withIntermediateDirectories: true)
         }
         let shipper = try start(configuration, work)
-        defer { if shipper.isRunning { shipper.terminate() } }
+        defer { Self.stop(shipper) }
 
         _ = try await server.subscriber(to: ["!assetIndex@arr", "!contractInfo"])
         let feed = SequencedFeed(hub: server.hub, interval: .milliseconds(20))
