@@ -65,13 +65,14 @@ public final class CollectorStats: Sendable {
     /// Counts records that reached the store: per family, and events (and their bytes) per stream.
     func written(_ records: [Record]) {
         var families: [StreamFamily: Int] = [:]
-        var streams: [String: (events: Int, bytes: Int, lags: [Double])] = [:]
+        // Each stream's lag histogram is looked up once a batch; its events' lags go straight in.
+        var streams: [String: (events: Int, bytes: Int, lag: Recorder)] = [:]
         for record in records {
             families[record.family, default: 0] += 1
             guard let identity = record.identity else { continue }
-            streams[identity.stream, default: (0, 0, [])].events += 1
+            streams[identity.stream, default: (0, 0, lagHistogram(identity.stream))].events += 1
             streams[identity.stream]!.bytes += record.line.count
-            streams[identity.stream]!.lags.append(Double(record.receivedAtMicros - identity.eventTime * 1000) / 1e6)
+            streams[identity.stream]!.lag.record(Double(record.receivedAtMicros - identity.eventTime * 1000) / 1e6)
         }
         let now = MonotonicClock.nowNanoseconds()
         state.withLock { snapshot in
@@ -84,8 +85,6 @@ public final class CollectorStats: Sendable {
         for (stream, counts) in streams {
             counter("stream_collector_events_written_total", ("stream", stream)).increment(by: counts.events)
             counter("stream_collector_bytes_written_total", ("stream", stream)).increment(by: counts.bytes)
-            let lag = lagHistogram(stream)
-            for seconds in counts.lags { lag.record(seconds) }
         }
     }
 
