@@ -13,6 +13,9 @@ import WebSocketTransport
 /// message to the decode queue (`FramePipeline`), which hands records to the writer queue
 /// (`RecordWriter`) and replies and first data to the shard's queue (`StreamShard`); shards and
 /// REST pollers send commands back to the service thread through the loop's command queue.
+/// Decoding, the writer and the shards' queues all target one serial queue whose single timer
+/// (`Beat`) drives their periodic work: at Binance's rate the collector wakes a thread for each
+/// frame and once a second, not once per component.
 ///
 /// `start` returns once everything is running — whether or not the exchange answers; `reload`
 /// changes streams, symbols and output settings while running; `stop` stops reading, writes
@@ -30,6 +33,8 @@ public final class CollectorService: Sendable {
     private let state: Mutex<State>
     private let gauges = CollectorGauges()
     private let heartbeat = Heartbeat()
+    /// The queue decoding, the writer and the connections' control run on, and their one periodic timer.
+    private let beat: Beat
     private let clockSteps = Mutex(ClockStepDetector())
 
     private struct State {
@@ -42,6 +47,8 @@ public final class CollectorService: Sendable {
 
     public init(configuration: CollectorConfiguration, logger: Logger) throws(CollectorError) {
         self.logger = logger
+        let beat = Beat()
+        self.beat = beat
         let stats = CollectorStats()
         self.stats = stats
         let target: NetworkTarget
@@ -62,13 +69,13 @@ public final class CollectorService: Sendable {
             libraryLogger.debug("libwebsockets: \(line)")
         }
         do {
-            writer = try RecordWriter(configuration: configuration.storage, stats: stats, logger: logger)
+            writer = try RecordWriter(configuration: configuration.storage, beat: beat, stats: stats, logger: logger)
         } catch {
             throw .storage(error)
         }
         let loop = self.loop, writer = self.writer
         let pipeline = FramePipeline(decoder: FrameDecoder(maximumFrameBytes: configuration.maxFrameBytes),
-                                 writer: writer, stats: stats, logger: logger,
+                                 writer: writer, beat: beat, stats: stats, logger: logger,
                                  release: { bytes in loop.release(bytes: bytes) })
         self.pipeline = pipeline
         let settings = StreamShard.Settings(
@@ -101,7 +108,7 @@ public final class CollectorService: Sendable {
         let snapshots = self.snapshots
         let makeShard: @Sendable (String, [String], Int64?) -> StreamShard = { label, streams, downSince in
             StreamShard(label: label, streams: streams, target: target, settings: settings, transport: loop, output: pipeline,
-                        runtime: DispatchShardRuntime(label: label), throttle: throttle, stats: stats, logger: logger,
+                        runtime: DispatchShardRuntime(label: label, beat: beat), throttle: throttle, stats: stats, logger: logger,
                         downSinceMicros: downSince,
                         afterGap: { streams in
                             if streams.contains(where: { StreamCatalog.family(of: $0) == .assetIndex }) { snapshots?.request() }
@@ -149,6 +156,11 @@ public final class CollectorService: Sendable {
         logger.info("collecting \(configuration.allStreams.count) streams from \(configuration.endpoint) on \(shards.count) connection(s) into \(configuration.storage.directory)")
         for shard in shards { shard.start() }
         for poller in state.withLock({ $0.pollers }) { poller.start() }
+        beat.every(nanoseconds: 1_000_000_000) { [weak self] in
+            guard let self else { return false }
+            checkClock()
+            return true
+        }
     }
 
     /// Applies what can change while running — streams and symbols (added and removed on the
@@ -216,9 +228,9 @@ public final class CollectorService: Sendable {
 
     /// Compares the wall clock with the monotonic one; a step is logged once with its size and
     /// counted (`stream_collector_clock_steps_total`), and changes nothing else: ages, silences and
-    /// timers run on the monotonic clock, only the dates written follow the new time. Call it
-    /// regularly (the supervisor does, every second).
-    public func checkClock(now: Moment = .now()) {
+    /// timers run on the monotonic clock, only the dates written follow the new time. Runs every
+    /// second on the beat.
+    private func checkClock(now: Moment = .now()) {
         guard let step = clockSteps.withLock({ $0.observe(now) }) else { return }
         let seconds = Double(step) / 1e6
         stats.clockStepped(seconds: seconds)

@@ -21,12 +21,12 @@ struct ChildProcess {
     struct Running {
         let pid: pid_t
         let startedAt: Double
-        private let peak: PeakMemory
+        private let peak: ProcessSampler
 
         init(pid: pid_t, startedAt: Double) {
             self.pid = pid
             self.startedAt = startedAt
-            peak = PeakMemory(pid: pid)
+            peak = ProcessSampler(pid: pid)
         }
 
         /// Sends `signal` (if any), waits for the exit and measures the run.
@@ -44,25 +44,23 @@ struct ChildProcess {
                                peakAnonymousBytes: peaks.anonymous ?? 0)
         }
 
-        /// CPU seconds the program's live threads have run so far, from each one's
+        /// CPU seconds the program's threads have run so far, from each one's
         /// `/proc/<pid>/task/<tid>/schedstat` (nanoseconds, where `/proc/<pid>/stat` counts 10 ms
-        /// ticks: too coarse for a process that runs a few milliseconds a minute).
+        /// ticks: too coarse for a process that runs a few milliseconds a minute). A thread that
+        /// has ended counts as last sampled (every 20 ms): Dispatch ends idle workers and starts
+        /// new ones, and a sum over the live threads alone would lose their time.
         func cpuSecondsSoFar() -> Double? {
-            guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return nil }
-            var nanoseconds = 0.0
-            for thread in threads {
-                guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/schedstat", encoding: .utf8),
-                      let running = text.split(separator: " ").first.flatMap({ Double($0) }) else { continue }
-                nanoseconds += running
-            }
-            return nanoseconds / 1e9
+            peak.cpuSecondsSoFar()
         }
     }
 
-    /// Samples a process's `VmHWM` (peak resident set) and `RssAnon` until stopped; keeps the largest.
-    private final class PeakMemory: Sendable {
+    /// Samples a process's `VmHWM` (peak resident set) and `RssAnon` until stopped, keeping the
+    /// largest, and each of its threads' CPU time, keeping the latest.
+    private final class ProcessSampler: Sendable {
         private let pid: pid_t
         private let state = Mutex<(rss: Int?, anonymous: Int?, running: Bool)>((nil, nil, true))
+        /// Nanoseconds each thread (by id) had run when last sampled.
+        private let threadNanoseconds = Mutex<[String: Double]>([:])
 
         init(pid: pid_t) {
             self.pid = pid
@@ -75,6 +73,7 @@ struct ChildProcess {
         }
 
         func sample() {
+            sampleThreads()
             guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return }
             func bytes(_ field: String) -> Int? {
                 guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
@@ -86,6 +85,23 @@ struct ChildProcess {
                 if let rss { state.rss = max(state.rss ?? 0, rss) }
                 if let anonymous { state.anonymous = max(state.anonymous ?? 0, anonymous) }
             }
+        }
+
+        private func sampleThreads() {
+            guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return }
+            var seen: [String: Double] = [:]
+            for thread in threads {
+                guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/schedstat", encoding: .utf8),
+                      let running = text.split(separator: " ").first.flatMap({ Double($0) }) else { continue }
+                seen[thread] = running
+            }
+            threadNanoseconds.withLock { $0.merge(seen) { max($0, $1) } }
+        }
+
+        func cpuSecondsSoFar() -> Double? {
+            sampleThreads()
+            let nanoseconds = threadNanoseconds.withLock { $0.values.reduce(0, +) }
+            return nanoseconds > 0 ? nanoseconds / 1e9 : nil
         }
 
         func stop() -> (rss: Int?, anonymous: Int?) {

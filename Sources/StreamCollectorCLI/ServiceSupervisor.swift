@@ -10,7 +10,7 @@ import SystemService
 /// - `WATCHDOG=1` at half of `WatchdogSec` while every long-lived thread and queue answers its
 ///   heartbeat (`CollectorService.checkHeartbeat`): a wedged thread stops the pings and systemd
 ///   restarts the service; an unreachable exchange does not, since a restart never brings it back;
-/// - `STATUS=` when the picture changes and every 30 s: streams live, what the others are doing
+/// - `STATUS=` within a check (5 s) of a change, and every 30 s: streams live, what the others are doing
 ///   (`reconnecting in 20 s (attempt 9): connection refused`), the disk;
 /// - `RELOADING=1`/`READY=1` around a reload, `STOPPING=1`.
 /// Each change of watchdog state is logged once with its reason.
@@ -40,9 +40,10 @@ actor ServiceSupervisor {
         lastStatus = (shape(health), MonotonicClock.nowNanoseconds())
     }
 
-    /// Checks the daemon until cancelled.
+    /// Checks the daemon until cancelled: every 5 s, or a quarter of `WatchdogSec` if that is
+    /// shorter. It runs apart from the collector's own queues, so it sees them wedge.
     func run() async {
-        let tick = notifier.watchdogInterval.map { min(.seconds(1), $0 / 4) } ?? .seconds(1)
+        let tick = notifier.watchdogInterval.map { min(.seconds(5), $0 / 4) } ?? .seconds(5)
         while !Task.isCancelled {
             check(nowNanos: MonotonicClock.nowNanoseconds())
             try? await Task.sleep(for: tick)
@@ -71,7 +72,6 @@ actor ServiceSupervisor {
     }
 
     private func check(nowNanos now: Int64) {
-        service.checkClock()
         let stalls = service.checkHeartbeat(limit: notifier.watchdogInterval ?? Self.defaultStallLimit)
         let health = service.health()
         if shape(health) != lastStatus.shape || now - lastStatus.atNanos >= 30_000_000_000 {

@@ -39,6 +39,12 @@ final class ManualRuntime: ShardRuntime, @unchecked Sendable {
         schedule(at: time.monotonicNanos + max(0, nanoseconds), work)
     }
 
+    func every(nanoseconds: Int64, _ work: @escaping @Sendable () -> Bool) {
+        after(nanoseconds: nanoseconds) { [self] in
+            if work() { every(nanoseconds: nanoseconds, work) }
+        }
+    }
+
     func assertOnQueue() { precondition(onQueue, "not on the shard's queue") }
 
     /// Runs everything due by now, including what that work queues for now.

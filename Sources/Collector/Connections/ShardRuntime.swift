@@ -1,8 +1,9 @@
 import Clocks
 import Dispatch
+import Synchronization
 
 /// Where a `StreamShard` runs: one serial queue that owns all of its state, timers on the
-/// monotonic clock, and both clocks. `DispatchShardRuntime` in the daemon; the shard's unit tests
+/// monotonic clock, a periodic beat, and both clocks. `DispatchShardRuntime` in the daemon; the shard's unit tests
 /// use one whose time they move by hand.
 protocol ShardRuntime: Sendable {
     /// Now, on the wall and the monotonic clock.
@@ -13,16 +14,22 @@ protocol ShardRuntime: Sendable {
     func sync<Result>(_ work: () -> Result) -> Result
     /// Runs `work` on the queue once `nanoseconds` have passed on the monotonic clock.
     func after(nanoseconds: Int64, _ work: @escaping @Sendable () -> Void)
+    /// Runs `work` on the queue every `nanoseconds` (the first time one interval from now) until
+    /// it returns false.
+    func every(nanoseconds: Int64, _ work: @escaping @Sendable () -> Bool)
     /// Traps unless called on the queue: what every queue-confined method of the shard checks first.
     func assertOnQueue()
 }
 
-/// The daemon's `ShardRuntime`: a serial Dispatch queue, whose deadlines are on the monotonic clock.
+/// The daemon's `ShardRuntime`: a serial Dispatch queue on the collector's `Beat` queue, whose
+/// deadlines are on the monotonic clock and whose periodic work rides the collector's beat.
 struct DispatchShardRuntime: ShardRuntime {
     private let queue: DispatchQueue
+    private let beat: Beat
 
-    init(label: String) {
-        queue = DispatchQueue(label: "stream-collector.\(label)")
+    init(label: String, beat: Beat) {
+        queue = DispatchQueue(label: "stream-collector.\(label)", target: beat.queue)
+        self.beat = beat
     }
 
     var now: Moment { .now() }
@@ -37,6 +44,22 @@ struct DispatchShardRuntime: ShardRuntime {
 
     func after(nanoseconds: Int64, _ work: @escaping @Sendable () -> Void) {
         queue.asyncAfter(deadline: .now() + .nanoseconds(Int(max(0, nanoseconds))), execute: work)
+    }
+
+    func every(nanoseconds: Int64, _ work: @escaping @Sendable () -> Bool) {
+        let going = Going()
+        beat.every(nanoseconds: nanoseconds) { [queue] in
+            guard going.value.load(ordering: .relaxed) else { return false }
+            queue.async {
+                if !work() { going.value.store(false, ordering: .relaxed) }
+            }
+            return true
+        }
+    }
+
+    /// Whether periodic work still wants its beat (it says so on the shard's queue; the beat asks on its own).
+    private final class Going: Sendable {
+        let value = Atomic(true)
     }
 
     func assertOnQueue() {

@@ -127,7 +127,11 @@ final class StreamShard: @unchecked Sendable {
 
     func start() {
         runtime.async { [self] in
-            scheduleTick()
+            runtime.every(nanoseconds: Int64(settings.tickMilliseconds) * 1_000_000) { [self] in
+                guard !stopped else { return false }
+                tick()
+                return true
+            }
             scheduleConnect(.primary, afterMilliseconds: 0)
         }
     }
@@ -198,14 +202,6 @@ final class StreamShard: @unchecked Sendable {
     }
 
     // MARK: - Connecting and subscribing (queue)
-
-    private func scheduleTick() {
-        runtime.after(nanoseconds: Int64(settings.tickMilliseconds) * 1_000_000) { [self] in
-            guard !stopped else { return }
-            tick()
-            scheduleTick()
-        }
-    }
 
     /// Schedules an attempt for `role`; returns the real delay in ms (the throttle may add to it).
     @discardableResult

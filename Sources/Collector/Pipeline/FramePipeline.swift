@@ -26,16 +26,20 @@ final class FramePipeline: ShardOutput {
     private let stats: CollectorStats
     private let logger: Logger
     private let release: @Sendable (Int) -> Void
-    private let queue = DispatchQueue(label: "stream-collector.decode")
+    private let queue: DispatchQueue
     private let inbox = Mutex(Inbox())
     private let state = QueueState()
 
-    init(decoder: FrameDecoder, writer: RecordWriter, stats: CollectorStats, logger: Logger, release: @escaping @Sendable (Int) -> Void) {
+    /// - Parameter beat: whose queue decoding runs on, with the writer's, so a frame is decoded
+    ///   and written in one wake-up.
+    init(decoder: FrameDecoder, writer: RecordWriter, beat: Beat, stats: CollectorStats, logger: Logger,
+         release: @escaping @Sendable (Int) -> Void) {
         self.decoder = decoder
         self.writer = writer
         self.stats = stats
         self.logger = logger
         self.release = release
+        queue = DispatchQueue(label: "stream-collector.decode", target: beat.queue)
     }
 
     /// Called on the network thread; returns at once.

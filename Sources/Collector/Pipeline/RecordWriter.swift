@@ -6,19 +6,22 @@ import RecordStorage
 import Synchronization
 
 /// The storage stage: owns the `RecordStore` and runs every file operation on its own serial
-/// queue, never on the network thread. After each batch is handed to the store it returns the
+/// queue (on the collector's `Beat` queue, which its housekeeping rides), never on the network thread. After each batch is handed to the store it returns the
 /// batch's received bytes to the network loop's budget, which resumes reading if it was paused.
 /// Compression and retention (`FileMaintenance`) run on a queue of their own, skipping the files
 /// the store has open.
 final class RecordWriter: @unchecked Sendable {
-    // @unchecked: `store`, `timer` and `closed` are only touched on `queue` (checked in `publish`
-    // and the timer), `maintenanceTimer` on `maintenanceQueue`; what others read is behind `Mutex`es.
-    private let queue = DispatchQueue(label: "stream-collector.writer")
+    // @unchecked: `store` and `closed` are only touched on `queue` (checked in `publish` and
+    // the housekeeping), `maintenanceTimer` on `maintenanceQueue`; what others read is behind
+    // `Mutex`es or atomic.
+    private let queue: DispatchQueue
+    private let beat: Beat
+    /// Bumped by a reload or close: the housekeeping registered before stops riding the beat.
+    private let housekeepingGeneration = Atomic(0)
     private let store: RecordStore
     private let stats: CollectorStats
     private let logger: Logger
     private let published = Mutex(WriterStatus())
-    private var timer: DispatchSourceTimer?
     private var closed = false
     private let maintenanceQueue = DispatchQueue(label: "stream-collector.maintenance", qos: .utility)
     private let maintenance: FileMaintenance
@@ -31,7 +34,9 @@ final class RecordWriter: @unchecked Sendable {
     /// When an earlier run last wrote to the output directory (nil: it was empty).
     let previousRunLastWriteMicros: Int64?
 
-    init(configuration: StorageConfiguration, stats: CollectorStats, logger: Logger) throws(StorageError) {
+    init(configuration: StorageConfiguration, beat: Beat, stats: CollectorStats, logger: Logger) throws(StorageError) {
+        queue = DispatchQueue(label: "stream-collector.writer", target: beat.queue)
+        self.beat = beat
         self.stats = stats
         self.logger = logger
         let closeTimes = self.closeTimes
@@ -44,25 +49,24 @@ final class RecordWriter: @unchecked Sendable {
         maintenance = FileMaintenance(directory: configuration.directory) { event in
             RecordWriter.log(event, logger: logger, stats: stats)
         }
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        Self.schedule(timer, for: configuration)
-        timer.setEventHandler { [unowned self] in
-            dispatchPrecondition(condition: .onQueue(queue))
-            guard !closed else { return }
-            store.tick()
-            publish()
-        }
-        timer.resume()
-        self.timer = timer
+        scheduleHousekeeping(configuration)
         scheduleMaintenance()
     }
 
-    /// The store's housekeeping (`RecordStore.tick`: retries, rotation by age, fsync) runs at the
-    /// fsync interval, between 50 ms and once a second, so an idle collector wakes rarely.
-    private static func schedule(_ timer: DispatchSourceTimer, for configuration: StorageConfiguration) {
+    /// The store's housekeeping (`RecordStore.tick`: retries, rotation by age, fsync) rides the
+    /// beat at the fsync interval, between 50 ms and once a second, so an idle collector wakes rarely.
+    private func scheduleHousekeeping(_ configuration: StorageConfiguration) {
         let milliseconds = min(1000, max(50, configuration.fsyncIntervalMilliseconds == 0 ? 1000 : configuration.fsyncIntervalMilliseconds))
-        timer.schedule(deadline: .now() + .milliseconds(milliseconds), repeating: .milliseconds(milliseconds),
-                       leeway: .milliseconds(milliseconds / 10))
+        let generation = housekeepingGeneration.add(1, ordering: .relaxed).newValue
+        beat.every(nanoseconds: Int64(milliseconds) * 1_000_000) { [weak self] in
+            guard let self, housekeepingGeneration.load(ordering: .relaxed) == generation else { return false }
+            queue.async { [self] in
+                guard !closed else { return }
+                store.tick()
+                publish()
+            }
+            return true
+        }
     }
 
     /// A pass one second after start (and after a reload), then every `compress_after_seconds / 4`
@@ -109,7 +113,7 @@ final class RecordWriter: @unchecked Sendable {
             store.closeFiles()
             publish()
             shared.withLock { $0.configuration = configuration }
-            if let timer { Self.schedule(timer, for: configuration) }
+            scheduleHousekeeping(configuration)
         }
         maintenanceTimer?.schedule(deadline: .now() + .seconds(1))
     }
@@ -125,8 +129,8 @@ final class RecordWriter: @unchecked Sendable {
     /// Writes everything queued so far, then syncs and closes the files.
     func close() {
         maintenanceTimer?.cancel()
+        housekeepingGeneration.add(1, ordering: .relaxed)
         queue.sync {
-            timer?.cancel()
             store.close()
             closed = true
         }
