@@ -28,7 +28,7 @@ struct RunCommand: AsyncParsableCommand {
     var config: String?
 
     func run() async throws {
-        MallocArenas.limit()
+        MallocPolicy.apply()
         let configuration = try loadConfiguration(config)
         let level = LogLevelControl(Logger.Level(rawValue: configuration.logLevel) ?? .info)
         LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: level) }

@@ -32,8 +32,11 @@ long sc_gunzip_read(void *reader, void *buffer, unsigned length);
 
 void sc_gunzip_close(void *reader);
 
-/* Caps glibc's malloc arenas at `count` (mallopt M_ARENA_MAX). Returns 0, or EINVAL. */
-int sc_limit_malloc_arenas(int count);
+/* glibc's malloc options (mallopt): at most `count` arenas; blocks of `bytes` and more mapped on
+   their own; free space above `bytes` at the top of the heap returned. Each returns 0, or EINVAL. */
+int sc_malloc_arena_max(int count);
+int sc_malloc_mmap_threshold(int bytes);
+int sc_malloc_trim_threshold(int bytes);
 
 /* Makes every fatal signal the Swift runtime catches (SIGQUIT, SIGABRT, SIGBUS, SIGFPE, SIGILL,
  * SIGSEGV, SIGTRAP) end the process once the runtime's handler has written its backtrace, even
