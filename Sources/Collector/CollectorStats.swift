@@ -67,13 +67,36 @@ public final class CollectorStats: Sendable {
         var families: [StreamFamily: Int] = [:]
         // Each stream's lag histogram is looked up once a batch; its events' lags go straight in.
         var streams: [String: (events: Int, bytes: Int, lag: Recorder)] = [:]
-        for record in records {
-            families[record.family, default: 0] += 1
-            guard let identity = record.identity else { continue }
-            streams[identity.stream, default: (0, 0, lagHistogram(identity.stream))].events += 1
-            streams[identity.stream]!.bytes += record.line.count
-            streams[identity.stream]!.lag.record(Double(record.receivedAtMicros - identity.eventTime * 1000) / 1e6)
+        // A batch comes in runs of one family and one stream (a frame's events): counted in a
+        // run, and added to the tables when the run ends, so the tables hash once a run.
+        var family: (name: StreamFamily, count: Int)?
+        var stream: (name: String, events: Int, bytes: Int, lag: Recorder)?
+        func endFamilyRun() {
+            if let family { families[family.name, default: 0] += family.count }
         }
+        func endStreamRun() {
+            guard let stream else { return }
+            streams[stream.name, default: (0, 0, stream.lag)].events += stream.events
+            streams[stream.name]!.bytes += stream.bytes
+        }
+        for record in records {
+            if family?.name == record.family {
+                family!.count += 1
+            } else {
+                endFamilyRun()
+                family = (record.family, 1)
+            }
+            guard let identity = record.identity else { continue }
+            if stream?.name != identity.stream {
+                endStreamRun()
+                stream = (identity.stream, 0, 0, streams[identity.stream]?.lag ?? lagHistogram(identity.stream))
+            }
+            stream!.events += 1
+            stream!.bytes += record.line.count
+            stream!.lag.record(Double(record.receivedAtMicros - identity.eventTime * 1000) / 1e6)
+        }
+        endFamilyRun()
+        endStreamRun()
         let now = MonotonicClock.nowNanoseconds()
         state.withLock { snapshot in
             for (family, count) in families { snapshot.recordsWritten[family.name, default: 0] += count }

@@ -62,9 +62,14 @@ public final class RecordStore {
 
     /// Queues `records` (in order) and writes as many as the disk accepts now.
     public func append(_ records: [Record], now: Moment = .now()) {
-        for record in records {
-            pending.append(record)
-            bufferedBytes += record.line.count
+        for record in records { bufferedBytes += record.line.count }
+        // Usually everything before was written: the batch becomes the queue as it is, without
+        // copying (and reference-counting) each record into it.
+        if pendingHead == pending.count {
+            pending = records
+            pendingHead = 0
+        } else {
+            pending.append(contentsOf: records)
         }
         dropOldestBeyondBuffer()
         flush(now: now)
@@ -106,8 +111,9 @@ public final class RecordStore {
 
     // MARK: - Writing
 
-    /// Lines are gathered into writes of about this size: few system calls, little extra memory.
-    static let writeChunkBytes = 1 << 20
+    /// Lines are gathered into writes of about this size: few system calls, little extra memory,
+    /// and a buffer the allocator keeps rather than maps and unmaps (`MallocPolicy`: 1 MiB).
+    static let writeChunkBytes = 1 << 19
 
     private func flush(now: Moment) {
         if let failure, now.monotonicNanos < failure.retryAt { return }
@@ -124,8 +130,11 @@ public final class RecordStore {
                 return
             }
             // Gather the run of records for this file: same family and partition, within `room`.
+            // Sized once for what it can take, rather than grown (and copied) by doubling.
             var batch: [UInt8] = []
+            batch.reserveCapacity(min(bufferedBytes, Self.writeChunkBytes + first.line.count))
             var lineEnds: [Int] = []
+            lineEnds.reserveCapacity(min(pending.count - pendingHead, 4096))
             var index = pendingHead
             while index < pending.count {
                 let record = pending[index]
@@ -145,7 +154,7 @@ public final class RecordStore {
                 return
             }
         }
-        pending.removeAll(keepingCapacity: pending.capacity < 65_536)
+        pending = []
         pendingHead = 0
         if failure != nil {
             failure = nil
