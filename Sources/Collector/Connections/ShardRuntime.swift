@@ -1,6 +1,5 @@
 import Clocks
 import Dispatch
-import Synchronization
 
 /// Where a `StreamShard` runs: one serial queue that owns all of its state, timers on the
 /// monotonic clock, a periodic beat, and both clocks. `DispatchShardRuntime` in the daemon; the shard's unit tests
@@ -47,19 +46,7 @@ struct DispatchShardRuntime: ShardRuntime {
     }
 
     func every(nanoseconds: Int64, _ work: @escaping @Sendable () -> Bool) {
-        let going = Going()
-        beat.every(nanoseconds: nanoseconds) { [queue] in
-            guard going.value.load(ordering: .relaxed) else { return false }
-            queue.async {
-                if !work() { going.value.store(false, ordering: .relaxed) }
-            }
-            return true
-        }
-    }
-
-    /// Whether periodic work still wants its beat (it says so on the shard's queue; the beat asks on its own).
-    private final class Going: Sendable {
-        let value = Atomic(true)
+        beat.every(nanoseconds: nanoseconds, on: queue, work)
     }
 
     func assertOnQueue() {

@@ -8,8 +8,8 @@ import Synchronization
 /// repeating timer on it runs whatever is due — the writer's housekeeping, each connection's
 /// checks — so an idle collector wakes one thread once a period rather than a thread and a
 /// timer per component (on a small VM each wake-up costs about 100 µs, whatever it does).
-/// Work registered with `every` hops onto its owner's queue from there; since that queue
-/// targets `queue`, it runs in the same wake-up, right after the beat.
+/// Work registered with `every(nanoseconds:on:_:)` hops onto its owner's queue from there; since
+/// that queue targets `queue`, it runs in the same wake-up, right after the beat.
 ///
 /// The timer's period is the shortest registered interval (at most a second); an entry is due
 /// once its interval has passed on the monotonic clock, less a tenth of it, so work registered
@@ -56,6 +56,24 @@ final class Beat: @unchecked Sendable {
             return retime(&state)
         }
         if let period { schedule(period) }
+    }
+
+    /// Runs `work` on `owner` — a queue that targets `queue`, so in the same wake-up as the beat —
+    /// every `nanoseconds` until it returns false there.
+    func every(nanoseconds: Int64, on owner: DispatchQueue, _ work: @escaping @Sendable () -> Bool) {
+        let going = Going()
+        every(nanoseconds: nanoseconds) {
+            guard going.value.load(ordering: .relaxed) else { return false }
+            owner.async {
+                if !work() { going.value.store(false, ordering: .relaxed) }
+            }
+            return true
+        }
+    }
+
+    /// Whether work on another queue still wants its beat: it answers on its queue, the beat asks on its own.
+    private final class Going: Sendable {
+        let value = Atomic(true)
     }
 
     private func fire() {

@@ -6,18 +6,19 @@ import RecordStorage
 import Synchronization
 
 /// The storage stage: owns the `RecordStore` and runs every file operation on its own serial
-/// queue (on the collector's `Beat` queue, which its housekeeping rides), never on the network thread. After each batch is handed to the store it returns the
-/// batch's received bytes to the network loop's budget, which resumes reading if it was paused.
+/// queue (on the collector's `Beat` queue, whose timer its housekeeping rides), never on the
+/// network thread. After each batch is handed to the store it returns the batch's received bytes
+/// to the network loop's budget, which resumes reading if it was paused.
 /// Compression and retention (`FileMaintenance`) run on a queue of their own, skipping the files
 /// the store has open.
 final class RecordWriter: @unchecked Sendable {
-    // @unchecked: `store` and `closed` are only touched on `queue` (checked in `publish` and
-    // the housekeeping), `maintenanceTimer` on `maintenanceQueue`; what others read is behind
-    // `Mutex`es or atomic.
+    // @unchecked: `store`, `closed` and `housekeepingGeneration` are only touched on `queue`
+    // (checked in `publish` and the housekeeping) or before it runs anything (init),
+    // `maintenanceTimer` on `maintenanceQueue`; what others read is behind `Mutex`es.
     private let queue: DispatchQueue
     private let beat: Beat
-    /// Bumped by a reload or close: the housekeeping registered before stops riding the beat.
-    private let housekeepingGeneration = Atomic(0)
+    /// Bumped by a reload: the housekeeping registered before stops riding the beat.
+    private var housekeepingGeneration = 0
     private let store: RecordStore
     private let stats: CollectorStats
     private let logger: Logger
@@ -57,14 +58,12 @@ final class RecordWriter: @unchecked Sendable {
     /// beat at the fsync interval, between 50 ms and once a second, so an idle collector wakes rarely.
     private func scheduleHousekeeping(_ configuration: StorageConfiguration) {
         let milliseconds = min(1000, max(50, configuration.fsyncIntervalMilliseconds == 0 ? 1000 : configuration.fsyncIntervalMilliseconds))
-        let generation = housekeepingGeneration.add(1, ordering: .relaxed).newValue
-        beat.every(nanoseconds: Int64(milliseconds) * 1_000_000) { [weak self] in
-            guard let self, housekeepingGeneration.load(ordering: .relaxed) == generation else { return false }
-            queue.async { [self] in
-                guard !closed else { return }
-                store.tick()
-                publish()
-            }
+        housekeepingGeneration += 1
+        let generation = housekeepingGeneration
+        beat.every(nanoseconds: Int64(milliseconds) * 1_000_000, on: queue) { [weak self] in
+            guard let self, !closed, housekeepingGeneration == generation else { return false }
+            store.tick()
+            publish()
             return true
         }
     }
@@ -129,7 +128,6 @@ final class RecordWriter: @unchecked Sendable {
     /// Writes everything queued so far, then syncs and closes the files.
     func close() {
         maintenanceTimer?.cancel()
-        housekeepingGeneration.add(1, ordering: .relaxed)
         queue.sync {
             store.close()
             closed = true
