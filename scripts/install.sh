@@ -43,8 +43,7 @@ if [ -z "$root" ] && dpkg-query -W -f='${Status}' "$name" 2>/dev/null | grep -q 
 fi
 if [ -z "$binary" ]; then
     scripts/setup
-    swift build -c release --static-swift-stdlib --product "$name"
-    binary="$(swift build -c release --static-swift-stdlib --show-bin-path)/$name"
+    binary="$(scripts/build-release "$name")/$name"
 fi
 [ -x "$binary" ] || { echo "install.sh: $binary is not an executable" >&2; exit 66; }
 backtracer="$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")/libexec/swift/linux/swift-backtrace-static"

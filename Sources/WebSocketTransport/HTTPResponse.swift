@@ -15,5 +15,5 @@ public struct HTTPResponse: Sendable {
     }
 
     /// `Retry-After` in seconds when it is given as a number.
-    public var retryAfterSeconds: Int? { retryAfter.flatMap { Int($0.trimmingPrefix(" ")) } }
+    public var retryAfterSeconds: Int? { retryAfter.flatMap { Int($0.drop { $0 == " " }) } }
 }

@@ -38,7 +38,7 @@ struct ConfigurationKey: Sendable {
 
     /// The environment variable that overrides the key.
     var environmentVariable: String {
-        ConfigurationLoader.environmentPrefix + name.uppercased().replacing(".", with: "_")
+        ConfigurationLoader.environmentPrefix + String(name.uppercased().map { $0 == "." ? "_" : $0 })
     }
 
     /// A key stored at `path`, read by `parse` and shown by `show`.
@@ -99,7 +99,7 @@ struct SettingReader {
 
     func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
         let value = try text(key, nonEmpty: false)
-        guard let number = Int(value.replacing("_", with: "")), range.contains(number) else {
+        guard let number = Int(value.filter { $0 != "_" }), range.contains(number) else {
             throw .invalid(key: key, value: value, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return number

@@ -52,7 +52,7 @@ final class RestClient: Sendable {
             case .failure(let error):
                 completion(.failed(error))
             case .success(let response):
-                if let used = response.headers[Self.usedWeightHeader].flatMap({ Int($0.trimmingPrefix(" ")) }) {
+                if let used = response.headers[Self.usedWeightHeader].flatMap({ Int($0.drop { $0 == " " }) }) {
                     budget.observe(used: used, on: target.host)
                 }
                 guard response.status == 429 || response.status == 418 else {
