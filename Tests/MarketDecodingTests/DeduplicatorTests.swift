@@ -56,6 +56,20 @@ import Testing
         let forgotten = capped.admit(identity(0), atMicros: 10_001)
         #expect(forgotten, "the oldest were forgotten")
     }
+
+    @Test func aFullTableForgetsBeforeItGrows() {
+        // 512 identities fit a 1024-slot table at half load; the 513th must not double it.
+        var full = Deduplicator(windowMicros: 3_600_000_000, capacity: 512)
+        for n in 0..<5_000 { _ = full.admit(identity(Int64(n)), atMicros: Int64(n)) }
+        #expect(full.count == 512)
+        #expect(full.tableSlots == 1024)
+        let newest = (4_488..<5_000).map { full.admit(identity(Int64($0)), atMicros: 5_000) }
+        #expect(newest.allSatisfy { !$0 }, "the last 512 are remembered, in the order they came")
+        let oldest = full.admit(identity(4_487), atMicros: 5_001)
+        #expect(oldest, "the one before them was forgotten")
+        let evicted = full.admit(identity(4_488), atMicros: 5_002)
+        #expect(evicted, "making room for 4 487 forgot the oldest, 4 488")
+    }
 }
 
 /// The deduplicator's table against the standard library's Set, with fingerprints crowded into a

@@ -12,40 +12,72 @@ public struct Deduplicator {
     public let windowMicros: Int64
     public let capacity: Int
     private var seen: FingerprintSet
-    private var order: [(identity: Fingerprint, atMicros: Int64)] = []
+    /// The remembered identities, oldest first, as a ring: `order[head]` is the oldest and
+    /// `seen.count` of them follow it. Grows by doubling, up to `capacity` entries.
+    private var order: [Remembered]
     private var head = 0
 
+    private struct Remembered {
+        var identity: Fingerprint
+        var atMicros: Int64
+    }
+
     public init(windowMicros: Int64 = 60_000_000, capacity: Int = 32_768) {
+        precondition(capacity > 0, "a deduplicator remembers at least one identity")
         self.windowMicros = windowMicros
         self.capacity = capacity
         // Sized to what is remembered, not to the bound: at the live rate a minute holds a few
         // thousand identities (a table of a few hundred KiB); a flood grows it up to `capacity`.
-        seen = FingerprintSet(minimumCapacity: min(capacity, 1024) + 1)
+        let initial = min(capacity, 1024)
+        seen = FingerprintSet(minimumCapacity: initial)
+        order = Array(repeating: Remembered(identity: Fingerprint(), atMicros: 0), count: initial)
     }
 
     /// Identities remembered now.
     public var count: Int { seen.count }
 
+    /// Slots of the fingerprint table: its memory is 16 bytes each.
+    var tableSlots: Int { seen.slotCount }
+
     /// True the first time `identity` is offered within the window; false for a repeat. Times are
     /// expected in non-decreasing order.
     public mutating func admit(_ identity: Fingerprint, atMicros now: Int64) -> Bool {
         forget(before: now - windowMicros)
+        if seen.count == capacity {
+            // Make room first, so that the table never holds more than `capacity` (and never
+            // grows for the one identity over it).
+            guard !seen.contains(identity) else { return false }
+            forgetOldest()
+        }
         guard seen.insert(identity) else { return false }
-        order.append((identity, now))
-        if seen.count > capacity { forgetOldest() }
+        if seen.count > order.count { growOrder() }
+        var tail = head + seen.count - 1
+        if tail >= order.count { tail -= order.count }
+        order[tail] = Remembered(identity: identity, atMicros: now)
         return true
     }
 
     private mutating func forget(before cutoff: Int64) {
-        while head < order.count, order[head].atMicros < cutoff { forgetOldest() }
+        while seen.count > 0, order[head].atMicros < cutoff { forgetOldest() }
     }
 
     private mutating func forgetOldest() {
         seen.remove(order[head].identity)
         head += 1
-        if head >= 4096, head * 2 >= order.count {
-            order.removeFirst(head)
-            head = 0
-        }
+        if head == order.count { head = 0 }
+    }
+
+    /// Called with the ring full and the newest identity already in `seen`: unrolls the ring into
+    /// one twice its size (at most `capacity`), oldest first.
+    private mutating func growOrder() {
+        let remembered = seen.count - 1
+        var grown: [Remembered] = []
+        grown.reserveCapacity(min(order.count * 2, capacity))
+        grown.append(contentsOf: order[head...])
+        grown.append(contentsOf: order[..<head])
+        grown.append(contentsOf: repeatElement(Remembered(identity: Fingerprint(), atMicros: 0),
+                                               count: min(order.count * 2, capacity) - remembered))
+        order = grown
+        head = 0
     }
 }

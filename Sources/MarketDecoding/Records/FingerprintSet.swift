@@ -32,6 +32,20 @@ struct FingerprintSet {
         return true
     }
 
+    /// True when `fingerprint` is in the set.
+    func contains(_ fingerprint: Fingerprint) -> Bool {
+        let stored = Self.stored(fingerprint)
+        var slot = home(stored)
+        while slots[slot] != Self.empty {
+            if slots[slot] == stored { return true }
+            slot = (slot + 1) & mask
+        }
+        return false
+    }
+
+    /// Slots in the table (it holds at most half as many fingerprints).
+    var slotCount: Int { slots.count }
+
     /// Removes `fingerprint` if present, moving later entries of its probe run back so that every
     /// entry stays reachable from its home slot.
     mutating func remove(_ fingerprint: Fingerprint) {
