@@ -1,5 +1,6 @@
 """Prints, one per line, the functions of one object that callgrind profiles saw run: those of the
-first profile, then those the next ones add, each in the order its profile first lists them.
+first profile, then those the next ones add, each group sorted by name (mangled names sort by
+module, and a rerun changes the list only where the code changed).
 Leaves out names defined more than once in the object (local symbols of several object files:
 ordering by such a name would pull every copy to the front).
 Usage: callgrind-functions.py OBJECT REPEATED_NAMES_FILE PROFILE..."""
@@ -12,6 +13,7 @@ compressed = re.compile(r"\((\d+)\)(?: (.*))?")
 
 for profile in profiles:
     names = {"ob": {}, "fn": {}}
+    added = []
 
     def expand(kind, text):
         """callgrind writes a name once as "(id) name", then as "(id)"."""
@@ -33,4 +35,6 @@ for profile in profiles:
             name = expand("fn", value.strip())
             if key == "fn" and current_object == wanted and name not in printed:
                 printed.add(name)
-                print(name)
+                added.append(name)
+    if added:
+        print("\n".join(sorted(added)))
