@@ -61,6 +61,13 @@ import YAMLReader
         #expect(configuration.staleAfterSeconds == 5)
     }
 
+    @Test func wholeNumbersMayGroupTheirDigits() throws {
+        let configuration = try ConfigurationLoader.parse(yaml: "inflight_bytes: 1_048_576\n",
+                                                          environment: ["STREAM_COLLECTOR_OUTPUT_ROTATE_BYTES": "200_000"])
+        #expect(configuration.inflightBytes == 1_048_576)
+        #expect(configuration.storage.rotateBytes == 200_000)
+    }
+
     @Test(arguments: [
         ("outptu:\n  directory: /x\n", ConfigurationError.unknownKey("outptu")),
         ("output:\n  rotate_byte: 5\n", .unknownKey("output.rotate_byte")),

@@ -14,6 +14,12 @@ import Testing
         #expect(budget.outstandingBytes == 500)
     }
 
+    @Test func retryAfterIsReadAsWholeSecondsAfterLeadingSpaces() {
+        #expect(HTTPResponse(status: 429, retryAfter: " 2", body: []).retryAfterSeconds == 2)
+        #expect(HTTPResponse(status: 429, retryAfter: "17", body: []).retryAfterSeconds == 17)
+        #expect(HTTPResponse(status: 429, retryAfter: "Wed, 21 Oct 2026 07:28:00 GMT", body: []).retryAfterSeconds == nil)
+    }
+
     @Test func targetsParseRoutedEndpointsAndRestBases() throws {
         let webSocket = NetworkTarget.Scheme.webSocket
         let target = try NetworkTarget(url: "wss://fstream.binance.com/market/stream", accepting: webSocket)

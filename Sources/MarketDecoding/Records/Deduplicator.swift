@@ -70,13 +70,12 @@ public struct Deduplicator {
     /// Called with the ring full and the newest identity already in `seen`: unrolls the ring into
     /// one twice its size (at most `capacity`), oldest first.
     private mutating func growOrder() {
-        let remembered = seen.count - 1
+        let size = min(order.count * 2, capacity)
         var grown: [Remembered] = []
-        grown.reserveCapacity(min(order.count * 2, capacity))
+        grown.reserveCapacity(size)
         grown.append(contentsOf: order[head...])
         grown.append(contentsOf: order[..<head])
-        grown.append(contentsOf: repeatElement(Remembered(identity: Fingerprint(), atMicros: 0),
-                                               count: min(order.count * 2, capacity) - remembered))
+        grown.append(contentsOf: repeatElement(Remembered(identity: Fingerprint(), atMicros: 0), count: size - grown.count))
         order = grown
         head = 0
     }
