@@ -208,7 +208,7 @@ public final class RecordStore {
                 noteFailure(error, now: now)
                 return false
             }
-            if let error = target.write(record.line, lines: 1).error {
+            if let error = target.write(Array(record.line), lines: 1).error {
                 noteFailure(error, now: now)
                 return false
             }

@@ -75,7 +75,7 @@ struct CaptureBenchmark: AsyncParsableCommand {
         let secure = try await FloodServer.start(frames: frames, certificate: certificate, key: key)
         print("flood: \(frames.template.count)-byte !assetIndex@arr frames of \(symbols) events; ws on \(plain.port), wss on \(secure.port)")
 
-        let decode = decodeThroughput(frames)
+        let decode = DecodeBenchmark.throughput(frames, passes: 5)
         var runs: [String: [Run]] = [:]
         for round in 1...measured.rounds {
             for (transport, port) in [("ws", plain.port), ("wss", secure.port)] {
@@ -208,22 +208,6 @@ struct CaptureBenchmark: AsyncParsableCommand {
     }
 
     private static func wallMicros() -> Int64 { Int64(Date().timeIntervalSince1970 * 1e6) }
-
-    /// MB/s of frames turned into records by `FrameDecoder`, in process (median of 5 passes).
-    private func decodeThroughput(_ frames: FloodFrames) -> Double {
-        let inputs = (0..<2000).map { InboundFrame(payload: frames.bytes(Int64($0)), isBinary: false, receivedAtMicros: 1_800_000_000_000_000, source: "bench") }
-        let bytes = inputs.reduce(0) { $0 + $1.payload.count }
-        let decoder = FrameDecoder(maximumFrameBytes: 1 << 20)
-        var rates: [Double] = []
-        var records = 0
-        for _ in 0..<5 {
-            let start = ChildProcess.monotonicSeconds()
-            for input in inputs { records &+= decoder.decode(input).records.count }
-            rates.append(Double(bytes) / (ChildProcess.monotonicSeconds() - start))
-        }
-        precondition(records == 5 * inputs.count * frames.symbols, "every event decodes")
-        return rates.sorted()[rates.count / 2]
-    }
 
     // MARK: - Report
 

@@ -29,6 +29,27 @@ import Testing
         #expect(outcome.records.allSatisfy { $0.family == .assetIndex && $0.receivedAtMicros == receivedAt })
     }
 
+    @Test func anEventsIdentityIsItsStreamSymbolAndTimeHoweverTheSymbolIsWritten() {
+        // The identity is fingerprinted from the wire's bytes; an escaped symbol is the same symbol.
+        let plain = decode(#"{"stream":"!assetIndex@arr","data":[{"e":"assetIndexUpdate","E":5,"s":"ADAUSD"},{"e":"assetIndexUpdate","E":5,"s":"\u0041DAUSD"}]}"#)
+        let expected = EventIdentity(stream: "!assetIndex@arr", symbol: "ADAUSD", eventTime: 5)
+        #expect(plain.records.map(\.identity) == [expected, expected])
+        let bare = decode(#"{"e":"assetIndexUpdate","E":5,"s":"ADAUSD"}"#)
+        #expect(bare.records.map(\.identity) == [EventIdentity(stream: "adausd@assetIndex", symbol: "ADAUSD", eventTime: 5)])
+    }
+
+    @Test func aFramesLinesShareOneBufferAndEachIsExactlyItsLine() {
+        // Known events, an unknown one and a rejected one, in one frame: the records keep the
+        // frame's order, each line a whole line of its own.
+        let outcome = decode(#"{"stream":"!contractInfo","data":[{"e":"contractInfo","E":1,"s":"A","bks":[{"bs":1,"zz":2}],"q":3},{"e":"other","E":2},{"e":"contractInfo","s":"NOTIME"},{"e":"contractInfo","E":4,"s":"B"}]}"#)
+        #expect(outcome.records.map(line) == [
+            #"{"type":"contractInfo","stream":"!contractInfo","recvTime":"2026-11-21T13:38:20.123456Z","eventTime":1,"symbol":"A","brackets":[{"bracket":1,"extra":{"zz":2}}],"extra":{"q":3}}"# + "\n",
+            #"{"type":"other","stream":"!contractInfo","recvTime":"2026-11-21T13:38:20.123456Z","eventTime":2,"raw":{"e":"other","E":2}}"# + "\n",
+            #"{"type":"contractInfo","stream":"!contractInfo","recvTime":"2026-11-21T13:38:20.123456Z","eventTime":4,"symbol":"B"}"# + "\n",
+        ])
+        #expect(outcome.rejections.map(\.reason) == [.schema])
+    }
+
     @Test func combinedStreamWrapperNamesTheStream() throws {
         let outcome = decode(#"{"stream":"!assetIndex@arr","data":"# + SeedExamples.assetIndexArray + "}")
         #expect(outcome.records.count == 2)

@@ -64,16 +64,46 @@ import Testing
             #expect(wide.root[accented]?.string == plain)
             #expect(throws: JSONSyntaxError.self) { try JSONTape(parsing: Array("\"\(plain)\u{01}\(plain)\"".utf8)) }
             #expect(throws: JSONSyntaxError.self) { try JSONTape(parsing: Array("\"\(plain)".utf8)) }
+            // The tape validates the UTF-8 of its strings wherever a sequence falls in the word.
+            let quote = [UInt8(ascii: "\"")], text = Array(plain.utf8)
+            for invalid: [UInt8] in [[0xC3, 0x28], [0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE2, 0x82]] {
+                #expect(throws: JSONSyntaxError.self) { try JSONTape(parsing: quote + text + invalid + text + quote) }
+            }
+            #expect(throws: Never.self) { try JSONTape(parsing: quote + text + [0xF0, 0x9F, 0x9A, 0x80] + text + quote) }
         }
     }
 
     @Test func tapeRejectsWhatJSONForbids() {
-        for bad in ["", "{", "[1,]", "{\"a\"}", "01", "1.", "-", "\"\\x\"", "tru", "[1 2]", "\"a\u{01}\""] {
+        for bad in ["", "{", "[1,]", "{\"a\"}", "01", "1.", "-", "\"\\x\"", "tru", "[1 2]", "\"a\u{01}\"",
+                    "{\"a\":1,}", "{,}", "[,1]", "{\"a\" 1}", "{1:2}", "{\"a\":}", "{[]:1}", "\"\\u12G4\"", "1 2", "[1]]", "nul", "[tru]"] {
             #expect(throws: JSONSyntaxError.self) { try JSONTape(parsing: Array(bad.utf8)) }
         }
         for good in ["0", "-0.5e+7", "[]", "{}", " [ {\"a\" : [null,true,false]} ] ", "\"\\ud83d\\ude80\""] {
             #expect(throws: Never.self) { try JSONTape(parsing: Array(good.utf8)) }
         }
+    }
+
+    @Test func nestingIsLimitedTo512Levels() {
+        func nested(_ levels: Int, around inner: String) -> [UInt8] {
+            Array((String(repeating: "[", count: levels) + inner + String(repeating: "]", count: levels)).utf8)
+        }
+        #expect(throws: Never.self) { try JSONTape(parsing: nested(512, around: "")) }
+        #expect(throws: Never.self) { try JSONTape(parsing: nested(511, around: "1")) }
+        #expect(throws: Never.self) { try JSONTape(parsing: nested(511, around: "{}")) }
+        for tooDeep in [nested(513, around: ""), nested(512, around: "1"), nested(511, around: #"{"a":1}"#)] {
+            #expect(throws: JSONSyntaxError.self) { try JSONTape(parsing: tooDeep) }
+        }
+    }
+
+    @Test func everyValueKnowsItsBytesAndWhereItsSubtreeEnds() throws {
+        let text = #" {"a" : [1,{"b":null}], "c":"x\"y"} "#
+        let tape = try JSONTape(parsing: Array(text.utf8))
+        let bytes = Array(text.utf8)
+        let raw = tape.entries.map { String(decoding: bytes[Int($0.start)..<Int($0.end)], as: UTF8.self) }
+        #expect(raw == [#"{"a" : [1,{"b":null}], "c":"x\"y"}"#, #""a""#, #"[1,{"b":null}]"#, "1", #"{"b":null}"#, #""b""#, "null", #""c""#, #""x\"y""#])
+        #expect(tape.entries.map(\.next) == [9, 2, 7, 4, 7, 6, 7, 8, 9])
+        #expect(tape.entries.map(\.kind) == [.object, .string, .array, .number, .object, .string, .null, .string, .string])
+        #expect(tape.entries.map(\.hasEscapes) == [false, false, false, false, false, false, false, false, true])
     }
 
     @Test func escapedKeysAndStringsDecode() throws {

@@ -1,31 +1,31 @@
-/// A renaming table compiled for the per-event loop: wire keys packed into integers held inline
-/// (a key is matched with one integer comparison per field, without strings or reference
-/// counting) and the readable keys as one byte buffer ready to copy (`"symbol":`).
+/// A renaming table compiled for the per-event loop: wire keys packed into integers (a key is
+/// matched with one integer comparison per field, without strings or reference counting) and the
+/// readable keys as one byte buffer ready to copy (`"symbol":`).
 struct FieldTable: Sendable {
     /// What a member's key is to this table.
     enum Match {
         /// The table's field at this position.
         case field(Int)
-        /// Handled outside the table (`e`, `E`, a nested list): neither a field nor extra.
-        case reserved
+        /// The reserved key at this position (`e`, `E`, a nested list): handled by the caller,
+        /// neither a field nor extra.
+        case reserved(Int)
         /// Not named by the schema: kept under `extra`.
         case unknown
     }
 
-    /// Up to 16 fields and 4 reserved keys; unused places hold a value no key packs to.
-    private let wireKeys: InlineArray<16, UInt64>
-    private let reservedKeys: InlineArray<4, UInt64>
+    /// The reserved keys, then the fields' wire keys, packed: the order Binance writes them in.
+    private let packedKeys: [UInt64]
+    private let reservedCount: Int
     let count: Int
     private let outputKeyBytes: [UInt8]
     private let outputKeyRanges: [Range<Int>]
+    /// The longest `"name":` of the table.
+    let longestOutputKey: Int
 
     init(_ fields: [EventSchema.Field], reserved: [String] = []) {
-        precondition(fields.count <= 16 && reserved.count <= 4, "a schema table holds up to 16 fields and 4 reserved keys")
-        var wireKeys = InlineArray<16, UInt64>(repeating: .max), reservedKeys = InlineArray<4, UInt64>(repeating: .max)
-        for (position, field) in fields.enumerated() { wireKeys[position] = Self.packed(field.wire) }
-        for (position, key) in reserved.enumerated() { reservedKeys[position] = Self.packed(key) }
-        self.wireKeys = wireKeys
-        self.reservedKeys = reservedKeys
+        precondition(fields.count <= 16, "a schema table holds up to 16 fields (KnownEventEncoder.Members)")
+        packedKeys = (reserved + fields.map(\.wire)).map(Self.packed)
+        reservedCount = reserved.count
         count = fields.count
         var bytes: [UInt8] = [], ranges: [Range<Int>] = []
         for field in fields {
@@ -35,21 +35,43 @@ struct FieldTable: Sendable {
         }
         outputKeyBytes = bytes
         outputKeyRanges = ranges
+        longestOutputKey = ranges.map(\.count).max() ?? 0
     }
 
-    @inline(__always)
-    func match(key: Int, in view: JSONTape.View) -> Match {
-        guard let packed = view.packedKey(key) else { return .unknown }
-        for position in 0..<count where wireKeys[position] == packed { return .field(position) }
-        for position in reservedKeys.indices where reservedKeys[position] == packed { return .reserved }
-        return .unknown
+    /// The position of the field read from `wire`.
+    func position(ofWire wire: String) -> Int? {
+        packedKeys[reservedCount...].firstIndex(of: Self.packed(wire)).map { $0 - reservedCount }
     }
+
+    /// What the key at `key` is to the table. `cursor` carries the search from one member of an
+    /// object to the next (start at 0): members mostly come in the table's order, so the search
+    /// starts after the previous match and mostly ends at its first comparison.
+    @inline(__always)
+    func match(key: Int, in view: JSONTape.View, cursor: inout Int) -> Match {
+        guard let packed = view.packedKey(key) else { return .unknown }
+        return packedKeys.withUnsafeBufferPointer { keys in
+            var place = cursor
+            for _ in keys.indices {
+                if place == keys.count { place = 0 }
+                if keys[place] == packed {
+                    cursor = place + 1
+                    return place < reservedCount ? .reserved(place) : .field(place - reservedCount)
+                }
+                place += 1
+            }
+            return .unknown
+        }
+    }
+
+    /// The length of `"name":` for the field at `position`.
+    @inline(__always)
+    func outputKeyLength(_ position: Int) -> Int { outputKeyRanges[position].count }
 
     /// Appends `"name":` of the field at `position`.
     @inline(__always)
-    func appendOutputKey(_ position: Int, to line: inout [UInt8]) {
+    func appendOutputKey(_ position: Int, to line: inout SizedBuffer) {
         outputKeyBytes.withUnsafeBufferPointer { bytes in
-            line.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[outputKeyRanges[position]]))
+            line.append(UnsafeBufferPointer(rebasing: bytes[outputKeyRanges[position]]))
         }
     }
 

@@ -52,6 +52,26 @@ public struct FrameDecoder: Sendable {
         let header: [UInt8]?
     }
 
+    /// A payload's records as the first pass over its events plans them: the known events'
+    /// lines, written in the second pass into one buffer, and the records already made (unknown
+    /// events'), each with its place among them.
+    private struct PayloadPlan {
+        var known: [KnownLine] = []
+        var made: [(place: Int, record: Record)] = []
+        var count: Int { known.count + made.count }
+    }
+
+    /// A known event with what its line needs.
+    private struct KnownLine {
+        let encoder: KnownEventEncoder
+        let event: Int
+        let type: Int
+        let members: KnownEventEncoder.Members
+        let header: [UInt8]
+        let identity: EventIdentity?
+        let size: Int
+    }
+
     private func decodePayload(_ payload: JSONValue, stream: JSONValue?, frame: InboundFrame, into outcome: inout FrameOutcome) {
         let recvTime = FieldTable.quoted(UTCTime(microsecondsSinceEpoch: frame.receivedAtMicros).iso8601)
         let streamName = stream.map { $0.string ?? "" }
@@ -60,29 +80,61 @@ public struct FrameDecoder: Sendable {
             streamFingerprint: streamName.map(EventIdentity.fingerprint(stream:)), recvTime: recvTime,
             header: stream.map { KnownEventEncoder.header(stream: Array($0.rawBytes), recvTime: recvTime) })
         payload.tape.withView { view in
+            var plan = PayloadPlan()
             switch view.kind(payload.index) {
             case .array:
                 var element = payload.index + 1, position = 0
                 let end = view.next(payload.index)
+                plan.known.reserveCapacity(view.elementCount(payload.index))
                 while element < end {
-                    decodeEvent(element, position: position, context, view, into: &outcome)
+                    planEvent(element, position: position, context, view, into: &plan, &outcome)
                     element = view.next(element)
                     position += 1
                 }
             case .object:
-                decodeEvent(payload.index, position: nil, context, view, into: &outcome)
+                planEvent(payload.index, position: nil, context, view, into: &plan, &outcome)
             default:
                 reject(frame, .unknownShape, "payload is a \(payload.kind), not an event object or array", into: &outcome)
+            }
+            Self.appendRecords(plan, receivedAtMicros: frame.receivedAtMicros, view, to: &outcome.records)
+        }
+    }
+
+    /// Appends the planned records in order, the known events' lines written into one buffer: one
+    /// allocation for the frame rather than one per event. Each record's line is a slice of it.
+    private static func appendRecords(_ plan: PayloadPlan, receivedAtMicros: Int64, _ view: JSONTape.View, to records: inout [Record]) {
+        records.reserveCapacity(records.count + plan.count)
+        // The plan is read in place: a known line is copied only into the record it becomes.
+        plan.known.withUnsafeBufferPointer { known in
+            let lines = SizedBuffer.make(size: known.reduce(0) { $0 + $1.size }) { buffer in
+                for index in known.indices {
+                    let end = buffer.count + known[index].size
+                    known[index].encoder.writeLine(event: known[index].event, type: known[index].type, members: known[index].members,
+                                                   header: known[index].header, into: &buffer, view)
+                    precondition(buffer.count == end, "a line's size was computed wrong")
+                }
+            }
+            var start = 0, nextKnown = 0, nextMade = 0
+            for place in 0..<plan.count {
+                if nextMade < plan.made.count, plan.made[nextMade].place == place {
+                    records.append(plan.made[nextMade].record)
+                    nextMade += 1
+                } else {
+                    let size = known[nextKnown].size
+                    records.append(Record(family: known[nextKnown].encoder.schema.family, receivedAtMicros: receivedAtMicros,
+                                          line: lines[start..<(start + size)], identity: known[nextKnown].identity))
+                    start += size
+                    nextKnown += 1
+                }
             }
         }
     }
 
     private static let typeKey = FieldTable.packed("e")
-    private static let eventTimeKey = FieldTable.packed("E")
-    private static let symbolKey = FieldTable.packed("s")
 
-    /// One event object (`position`: its place in an array payload) → a record or a rejection.
-    private func decodeEvent(_ event: Int, position: Int?, _ context: FrameContext, _ view: JSONTape.View, into outcome: inout FrameOutcome) {
+    /// One event object (`position`: its place in an array payload) → a planned record or a rejection.
+    private func planEvent(_ event: Int, position: Int?, _ context: FrameContext, _ view: JSONTape.View,
+                           into plan: inout PayloadPlan, _ outcome: inout FrameOutcome) {
         let frame = context.frame
         func reject(_ reason: RejectionReason, _ problem: String) {
             let place = position.map { "element \($0): " } ?? ""
@@ -94,24 +146,32 @@ public struct FrameDecoder: Sendable {
         }
         guard let encoder = encoders.first(where: { view.stringEquals(type, quoted: $0.quotedType) }) else {
             let value = JSONValue(tape: context.tape, index: event)
-            outcome.records.append(unknownEventRecord(value, type: JSONValue(tape: context.tape, index: type), stream: context.stream, frame: frame))
+            plan.made.append((plan.count, unknownEventRecord(value, type: JSONValue(tape: context.tape, index: type), stream: context.stream, frame: frame)))
             return
         }
-        guard let eventTime = view.member(of: event, packedKey: Self.eventTimeKey), view.isInteger(eventTime) else {
+        let members = encoder.members(of: event, in: view)
+        // An integer too large for Int64 is kept, without an identity.
+        let eventTime = members.eventTime < 0 ? nil : view.int64(members.eventTime)
+        guard members.eventTime >= 0, eventTime != nil || view.isInteger(members.eventTime) else {
             reject(.schema, "\(encoder.schema.eventType) without an integer 'E' (event time)")
             return
         }
-        guard let symbolIndex = view.member(of: event, packedKey: Self.symbolKey), view.kind(symbolIndex) == .string else {
+        guard let symbol = members.field(encoder.symbolPosition), view.kind(symbol) == .string else {
             reject(.schema, "\(encoder.schema.eventType) without a string 's' (symbol)")
             return
         }
-        let symbol = view.string(symbolIndex)
-        let streamName = context.streamName ?? inferredStream(encoder.schema, symbol: symbol, inArray: position != nil)
-        let header = context.header ?? KnownEventEncoder.header(stream: JSONLineBuilder.escaped(streamName), recvTime: context.recvTime)
-        let line = encoder.line(event: event, type: type, eventTime: eventTime, header: header, in: view)
-        let fingerprint = context.streamFingerprint ?? EventIdentity.fingerprint(stream: streamName)
-        let identity = view.int64(eventTime).map { EventIdentity(stream: streamName, fingerprint: fingerprint, symbol: symbol, eventTime: $0) }
-        outcome.records.append(Record(family: encoder.schema.family, receivedAtMicros: frame.receivedAtMicros, line: line, identity: identity))
+        let header: [UInt8], identity: EventIdentity?
+        if let frameHeader = context.header, let streamName = context.streamName, let streamFingerprint = context.streamFingerprint {
+            header = frameHeader
+            identity = eventTime.map { EventIdentity(stream: streamName, fingerprint: streamFingerprint, symbol: symbol, in: view, eventTime: $0) }
+        } else {
+            let symbolText = view.string(symbol)
+            let streamName = inferredStream(encoder.schema, symbol: symbolText, inArray: position != nil)
+            header = KnownEventEncoder.header(stream: JSONLineBuilder.escaped(streamName), recvTime: context.recvTime)
+            identity = eventTime.map { EventIdentity(stream: streamName, symbol: symbolText, eventTime: $0) }
+        }
+        plan.known.append(KnownLine(encoder: encoder, event: event, type: type, members: members, header: header, identity: identity,
+                                    size: encoder.lineSize(type: type, members: members, header: header, in: view)))
     }
 
     private func unknownEventRecord(_ event: JSONValue, type: JSONValue, stream: JSONValue?, frame: InboundFrame) -> Record {
@@ -167,14 +227,16 @@ public struct FrameDecoder: Sendable {
             reject(frame, .binary, "binary message of \(frame.payload.count) bytes", status: status, into: &outcome)
             return nil
         }
-        guard UTF8Validation.isValid(frame.payload) else {
-            reject(frame, .invalidUTF8, "message is not valid UTF-8", status: status, into: &outcome)
-            return nil
-        }
         do {
+            // The tape validates UTF-8 as it parses; the whole message is checked again only to
+            // name why it failed.
             return try JSONTape(parsing: frame.payload)
         } catch {
-            reject(frame, .invalidJSON, error.description, status: status, into: &outcome)
+            if UTF8Validation.isValid(frame.payload) {
+                reject(frame, .invalidJSON, error.description, status: status, into: &outcome)
+            } else {
+                reject(frame, .invalidUTF8, "message is not valid UTF-8", status: status, into: &outcome)
+            }
             return nil
         }
     }

@@ -1,3 +1,5 @@
+import Glibc
+
 extension JSONTape {
     /// Index-based access to a tape's values through pointers, without reference counting: the
     /// decoder's per-event loop. Valid only inside `JSONTape.withView`.
@@ -17,6 +19,17 @@ extension JSONTape {
         /// The index one past the value's subtree: its next sibling, or the end of its container.
         @inline(__always)
         func next(_ index: Int) -> Int { Int(entries[index].next) }
+
+        /// The number of elements of the array at `index`.
+        func elementCount(_ index: Int) -> Int {
+            var count = 0, element = index + 1
+            let end = next(index)
+            while element < end {
+                count += 1
+                element = next(element)
+            }
+            return count
+        }
 
         /// Calls `body(key, value)` for each member of the object at `index`, in order received.
         @inline(__always)
@@ -47,7 +60,13 @@ extension JSONTape {
         func packedKey(_ index: Int) -> UInt64? {
             let entry = entries[index]
             guard entry.kind == .string else { return nil }
-            let inner = UnsafeBufferPointer(rebasing: bytes[Int(entry.start + 1)..<Int(entry.end - 1)])
+            let first = Int(entry.start) + 1, length = Int(entry.end) - 1 - first
+            if !entry.hasEscapes, length <= 7, first + 8 <= bytes.count {
+                // One load and a mask: the same integer `pack` builds byte by byte.
+                let word = UnsafeRawPointer(bytes.baseAddress! + first).loadUnaligned(as: UInt64.self)
+                return word & ((1 << (UInt64(length) * 8)) - 1) | UInt64(length) << 56
+            }
+            let inner = UnsafeBufferPointer(rebasing: bytes[first..<(first + length)])
             if !entry.hasEscapes { return Self.pack(inner) }
             return Self.pack(JSONStringUnescaper.unescape(ArraySlice(inner)).utf8)
         }
@@ -69,7 +88,9 @@ extension JSONTape {
             let entry = entries[index]
             guard entry.kind == .string else { return false }
             let raw = self.raw(index)
-            if !entry.hasEscapes { return raw.count == quoted.count && raw.elementsEqual(quoted) }
+            if !entry.hasEscapes {
+                return raw.count == quoted.count && quoted.withUnsafeBufferPointer { memcmp(raw.baseAddress!, $0.baseAddress!, raw.count) == 0 }
+            }
             let text = JSONStringUnescaper.unescape(ArraySlice(raw.dropFirst().dropLast()))
             return text.utf8.elementsEqual(quoted.dropFirst().dropLast())
         }
@@ -81,20 +102,30 @@ extension JSONTape {
             return entry.hasEscapes ? JSONStringUnescaper.unescape(ArraySlice(inner)) : String(decoding: inner, as: UTF8.self)
         }
 
+        /// Adds the decoded text of the string at `index` to `fingerprint`, as `Fingerprint.add(_: String)`.
+        func addText(of index: Int, to fingerprint: inout Fingerprint) {
+            let entry = entries[index]
+            if entry.hasEscapes { return fingerprint.add(string(index)) }
+            fingerprint.add(text: UnsafeBufferPointer(rebasing: bytes[Int(entry.start + 1)..<Int(entry.end - 1)]))
+        }
+
         /// Whether the value is a number written as an integer (optional '-' then digits only).
         func isInteger(_ index: Int) -> Bool {
-            entries[index].kind == .number && raw(index).allSatisfy { $0.isDigit || $0 == UInt8(ascii: "-") }
+            guard entries[index].kind == .number else { return false }
+            for byte in raw(index) where !byte.isDigit && byte != UInt8(ascii: "-") { return false }
+            return true
         }
 
         /// The value of a number written as an integer that fits in Int64; nil otherwise.
         func int64(_ index: Int) -> Int64? {
-            guard isInteger(index) else { return nil }
+            guard entries[index].kind == .number else { return nil }
             let raw = self.raw(index)
             let negative = raw.first == UInt8(ascii: "-")
             var value: Int64 = 0
             // Accumulated towards the sign so that Int64.min parses too.
             for digit in raw.dropFirst(negative ? 1 : 0) {
-                let step = Int64(digit - UInt8(ascii: "0"))
+                guard digit.isDigit else { return nil }
+                let step = Int64(digit &- UInt8(ascii: "0"))
                 let (times10, overflowed) = value.multipliedReportingOverflow(by: 10)
                 let (sum, overflowedAgain) = negative ? times10.subtractingReportingOverflow(step) : times10.addingReportingOverflow(step)
                 guard !overflowed, !overflowedAgain else { return nil }

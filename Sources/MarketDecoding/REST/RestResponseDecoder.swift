@@ -69,7 +69,7 @@ public struct RestResponseDecoder: Sendable {
     /// The `{"code":…,"msg":…}` a server sends with an error status (Binance) or in an envelope
     /// (Bydoxe), if the body is one.
     public static func apiError(in body: [UInt8]) -> RestAPIError? {
-        guard UTF8Validation.isValid(body), let tape = try? JSONTape(parsing: body) else { return nil }
+        guard let tape = try? JSONTape(parsing: body) else { return nil }
         return RestAPIError(tape.root)
     }
 }

@@ -31,10 +31,13 @@ public struct Fingerprint: Hashable, Sendable {
     /// Adds `text` as one field: its UTF-8 length, then its bytes (so "ab" + "c" ≠ "a" + "bc").
     public mutating func add(_ text: String) {
         var text = text
-        text.withUTF8 { bytes in
-            mix(UInt64(bytes.count))
-            add(bytes)
-        }
+        text.withUTF8 { add(text: $0) }
+    }
+
+    /// Adds the UTF-8 bytes of a text as one field, as `add(_: String)` adds the text.
+    public mutating func add(text bytes: UnsafeBufferPointer<UInt8>) {
+        mix(UInt64(bytes.count))
+        add(bytes)
     }
 
     /// Adds one word.

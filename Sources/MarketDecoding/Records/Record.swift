@@ -5,17 +5,22 @@ public struct Record: Sendable {
     /// Local receive time of the frame the line came from (µs since the epoch, UTC); it picks the
     /// Hive partition (`date=`/`hour=`) the line is stored under.
     public let receivedAtMicros: Int64
-    /// The complete JSON object followed by a single `\n`.
-    public let line: [UInt8]
+    /// The complete JSON object followed by a single `\n` (the records of one frame share one
+    /// buffer: each line is a slice of it).
+    public let line: ArraySlice<UInt8>
     /// What makes this event the same event when two connections deliver it; nil for lines that
     /// are never deduplicated (headers, rejections, gaps, snapshots).
     public let identity: EventIdentity?
 
-    public init(family: StreamFamily, receivedAtMicros: Int64, line: [UInt8], identity: EventIdentity? = nil) {
+    public init(family: StreamFamily, receivedAtMicros: Int64, line: ArraySlice<UInt8>, identity: EventIdentity? = nil) {
         self.family = family
         self.receivedAtMicros = receivedAtMicros
         self.line = line
         self.identity = identity
+    }
+
+    public init(family: StreamFamily, receivedAtMicros: Int64, line: [UInt8], identity: EventIdentity? = nil) {
+        self.init(family: family, receivedAtMicros: receivedAtMicros, line: line[...], identity: identity)
     }
 }
 
@@ -31,14 +36,21 @@ public struct EventIdentity: Equatable, Sendable {
     public let key: Fingerprint
 
     public init(stream: String, symbol: String, eventTime: Int64) {
-        self.init(stream: stream, fingerprint: Self.fingerprint(stream: stream), symbol: symbol, eventTime: eventTime)
+        var key = Self.fingerprint(stream: stream)
+        key.add(symbol)
+        self.init(stream: stream, streamAndSymbol: key, eventTime: eventTime)
     }
 
-    /// - Parameter fingerprint: `fingerprint(stream:)` of `stream`, computed once for all the
-    ///   events of a frame.
-    public init(stream: String, fingerprint: Fingerprint, symbol: String, eventTime: Int64) {
+    /// The same identity with its symbol read straight from the string at `symbol` on a tape;
+    /// `fingerprint` is `fingerprint(stream:)` of `stream`, computed once for all the events of a frame.
+    init(stream: String, fingerprint: Fingerprint, symbol: Int, in view: JSONTape.View, eventTime: Int64) {
         var key = fingerprint
-        key.add(symbol)
+        view.addText(of: symbol, to: &key)
+        self.init(stream: stream, streamAndSymbol: key, eventTime: eventTime)
+    }
+
+    private init(stream: String, streamAndSymbol key: Fingerprint, eventTime: Int64) {
+        var key = key
         key.add(UInt64(bitPattern: eventTime))
         self.stream = stream
         self.eventTime = eventTime
