@@ -236,6 +236,7 @@ private struct Parser {
 
     /// Scans a string starting at its opening quote, validating its UTF-8; returns whether it
     /// contains escapes.
+    @inline(__always)
     private mutating func scanString() throws(JSONSyntaxError) -> Bool {
         // The position is kept in a local while scanning: stored back through `self` on every
         // step, it made each load wait for the store before it.
