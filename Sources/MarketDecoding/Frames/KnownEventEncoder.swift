@@ -5,9 +5,9 @@
 /// which also gives the exact size of its line, so a frame's lines can be written into one buffer
 /// (`SizedBuffer`).
 final class KnownEventEncoder: Sendable {
-    /// A nested list of objects renamed by its own table (contractInfo's `bks` → `brackets`).
+    /// A nested list of objects renamed by its own table (contractInfo's `bks` → `brackets`); its
+    /// wire key is the event table's third reserved key.
     struct NestedList: Sendable {
-        let wireKey: UInt64
         let outputKey: [UInt8]
         let fields: FieldTable
     }
@@ -48,7 +48,7 @@ final class KnownEventEncoder: Sendable {
         quotedType = FieldTable.quoted(schema.eventType)
         fields = FieldTable(schema.fields, reserved: ["e", "E"] + (schema.nested.map { [$0.wire] } ?? []))
         nested = schema.nested.map {
-            NestedList(wireKey: FieldTable.packed($0.wire), outputKey: Self.key($0.name), fields: FieldTable($0.fields))
+            NestedList(outputKey: Self.key($0.name), fields: FieldTable($0.fields))
         }
         guard let symbolPosition = fields.position(ofWire: "s") else { preconditionFailure("schema \(schema.eventType) names no symbol ('s')") }
         self.symbolPosition = symbolPosition
