@@ -19,8 +19,6 @@ struct FieldTable: Sendable {
     let count: Int
     private let outputKeyBytes: [UInt8]
     private let outputKeyRanges: [Range<Int>]
-    /// The longest `"name":` of the table.
-    let longestOutputKey: Int
 
     init(_ fields: [EventSchema.Field], reserved: [String] = []) {
         precondition(fields.count <= 16, "a schema table holds up to 16 fields (KnownEventEncoder.Members)")
@@ -35,7 +33,6 @@ struct FieldTable: Sendable {
         }
         outputKeyBytes = bytes
         outputKeyRanges = ranges
-        longestOutputKey = ranges.map(\.count).max() ?? 0
     }
 
     /// The position of the field read from `wire`.

@@ -60,13 +60,14 @@ extension JSONTape {
         func packedKey(_ index: Int) -> UInt64? {
             let entry = entries[index]
             guard entry.kind == .string else { return nil }
+            // Checked before the slice is made: this is the per-member hot path.
             let first = Int(entry.start) + 1, length = Int(entry.end) - 1 - first
             if !entry.hasEscapes, length <= 7, first + 8 <= bytes.count {
                 // One load and a mask: the same integer `pack` builds byte by byte.
                 let word = UnsafeRawPointer(bytes.baseAddress! + first).loadUnaligned(as: UInt64.self)
                 return word & ((1 << (UInt64(length) * 8)) - 1) | UInt64(length) << 56
             }
-            let inner = UnsafeBufferPointer(rebasing: bytes[first..<(first + length)])
+            let inner = contents(of: entry)
             if !entry.hasEscapes { return Self.pack(inner) }
             return Self.pack(JSONStringUnescaper.unescape(ArraySlice(inner)).utf8)
         }
@@ -97,16 +98,21 @@ extension JSONTape {
 
         /// A string's decoded text.
         func string(_ index: Int) -> String {
-            let entry = entries[index]
-            let inner = UnsafeBufferPointer(rebasing: bytes[Int(entry.start + 1)..<Int(entry.end - 1)])
+            let entry = entries[index], inner = contents(of: entry)
             return entry.hasEscapes ? JSONStringUnescaper.unescape(ArraySlice(inner)) : String(decoding: inner, as: UTF8.self)
+        }
+
+        /// A string's bytes between its quotes, escapes as written.
+        @inline(__always)
+        private func contents(of entry: Entry) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: bytes[Int(entry.start + 1)..<Int(entry.end - 1)])
         }
 
         /// Adds the decoded text of the string at `index` to `fingerprint`, as `Fingerprint.add(_: String)`.
         func addText(of index: Int, to fingerprint: inout Fingerprint) {
             let entry = entries[index]
             if entry.hasEscapes { return fingerprint.add(string(index)) }
-            fingerprint.add(text: UnsafeBufferPointer(rebasing: bytes[Int(entry.start + 1)..<Int(entry.end - 1)]))
+            fingerprint.add(text: contents(of: entry))
         }
 
         /// Whether the value is a number written as an integer (optional '-' then digits only).
