@@ -19,11 +19,16 @@ import Testing
     func wallClockStepsChangeNothingButTheDates() async throws {
         let shiftFile = FileManager.default.temporaryDirectory.appendingPathComponent("wall-shift-\(UUID().uuidString)").path
         var shiftMicros: Int64 = 0
-        func write(_ micros: Int64) throws {
-            try withUnsafeBytes(of: micros) { try Data($0).write(to: URL(fileURLWithPath: shiftFile)) }
-        }
-        try write(0)
+        // Created once at its 8 bytes and then only overwritten in place: the daemon has it
+        // mapped, and a clock read while a rewrite had truncated it would be a SIGBUS.
+        _ = FileManager.default.createFile(atPath: shiftFile, contents: Data(count: MemoryLayout<Int64>.size))
         defer { try? FileManager.default.removeItem(atPath: shiftFile) }
+        let shiftHandle = try FileHandle(forUpdating: URL(fileURLWithPath: shiftFile))
+        defer { try? shiftHandle.close() }
+        func write(_ micros: Int64) throws {
+            try shiftHandle.seek(toOffset: 0)
+            try withUnsafeBytes(of: micros) { try shiftHandle.write(contentsOf: Data($0)) }
+        }
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
         // Events flow before the daemon subscribes, so however long this test waits to be
@@ -47,7 +52,12 @@ import Testing
             // Logged with its size as measured: the wall and monotonic clocks are read a moment
             // apart, so a loaded machine may log 3599.999 s.
             let before = loggedSteps().count
-            try await eventually("the step noticed and logged") { loggedSteps().count > before }
+            try await eventually("the step noticed and logged") {
+                guard daemon.isRunning else {
+                    throw HarnessError("the daemon exited (signal \(daemon.terminationSignal.map(String.init) ?? "none")); log:\n\(daemon.log)")
+                }
+                return loggedSteps().count > before
+            }
             #expect(loggedSteps().last.map { abs($0 - Double(step)) < 0.5 } == true, "logged \(loggedSteps()), stepped \(step) s")
             // Longer than stale_after_seconds: a step mistaken for silence would reconnect by now.
             try await Task.sleep(for: .seconds(3.5))
