@@ -47,8 +47,6 @@ public final class CollectorService: Sendable {
 
     public init(configuration: CollectorConfiguration, logger: Logger) throws(CollectorError) {
         self.logger = logger
-        let beat = Beat()
-        self.beat = beat
         let stats = CollectorStats()
         self.stats = stats
         let target: NetworkTarget
@@ -68,6 +66,8 @@ public final class CollectorService: Sendable {
         loop = NetworkLoop(options: options, budget: budget) { _, line in
             libraryLogger.debug("libwebsockets: \(line)")
         }
+        let beat = Beat { [loop] in loop.repace() }
+        self.beat = beat
         do {
             writer = try RecordWriter(configuration: configuration.storage, beat: beat, stats: stats, logger: logger)
         } catch {
@@ -148,7 +148,7 @@ public final class CollectorService: Sendable {
 
     public func start() throws(CollectorError) {
         do {
-            try loop.start()
+            try loop.start(pacemaker: beat)
         } catch {
             throw .transport(error.description)
         }

@@ -4,16 +4,23 @@ import Glibc
 /// A file created once with its first bytes already in it, then written only by appending whole
 /// buffers.
 ///
-/// It never seeks, truncates or rewrites. Before each append it reserves the disk blocks the
-/// bytes need (`fallocate`, size unchanged), so a full disk refuses the whole buffer instead of
-/// taking half a line. Should a write still fail part-way (a filesystem that cannot reserve, an
-/// I/O error), the file keeps at most one unterminated fragment at its end, and the caller must
-/// then stop using it.
+/// It never seeks or rewrites, and truncates only to its own size. Before an append it makes sure the disk blocks the
+/// bytes need are reserved (`fallocate`, size unchanged), so a full disk refuses the whole buffer
+/// instead of taking half a line. Blocks are reserved `reservationStep` at a time (one call every
+/// few seconds at the live rate rather than one per write), or just what the bytes need when the
+/// disk has less room; what is left past the end is given back at `close`. Should a write still
+/// fail part-way (a filesystem that cannot reserve, an I/O error), the file keeps at most one
+/// unterminated fragment at its end, and the caller must then stop using it.
 final class AppendOnlyFile {
+    /// How far past the end blocks are reserved at a time.
+    static let reservationStep = 64 << 10
+
     let path: String
     private var descriptor: Int32
     private(set) var size = 0
     private var canReserve = true
+    /// Blocks are reserved up to here (at least `size`).
+    private var reservedEnd = 0
 
     /// Creates `path` holding `firstBytes` (a header line), failing if it already exists; then
     /// syncs the folder so the name survives a crash. The name never appears without those bytes
@@ -24,18 +31,15 @@ final class AppendOnlyFile {
         descriptor = firstBytes.withUnsafeBytes { sc_create_file_with(folder, path, $0.baseAddress, $0.count, permissions) }
         guard descriptor >= 0 else { throw StorageError(operation: "create", path: path, code: errno) }
         size = firstBytes.count
+        reservedEnd = size
         try AppendOnlyFile.syncDirectory(containing: path)
     }
 
     /// Appends all of `bytes`, looping on partial writes. On failure, returns how many bytes did
     /// reach the file along with the error.
     func append(_ bytes: UnsafeRawBufferPointer) -> (written: Int, error: StorageError?) {
-        if canReserve, bytes.count > 0 {
-            switch sc_reserve_space(descriptor, off_t(size), off_t(bytes.count)) {
-            case 0: break
-            case ENOSPC, EDQUOT: return (0, StorageError(operation: "write to", path: path, code: ENOSPC))
-            default: canReserve = false
-            }
+        if canReserve, size + bytes.count > reservedEnd, let error = reserve(bytes.count) {
+            return (0, error)
         }
         var written = 0
         while written < bytes.count {
@@ -51,6 +55,26 @@ final class AppendOnlyFile {
         return (written, nil)
     }
 
+    /// Reserves blocks for `count` more bytes, a step ahead when the disk has room; an error only
+    /// when it has too little for the bytes themselves.
+    private func reserve(_ count: Int) -> StorageError? {
+        let needed = size + count
+        let stepped = (needed + Self.reservationStep - 1) / Self.reservationStep * Self.reservationStep
+        for end in [stepped, needed] {
+            switch sc_reserve_space(descriptor, off_t(size), off_t(end - size)) {
+            case 0:
+                reservedEnd = end
+                return nil
+            case ENOSPC, EDQUOT:
+                continue
+            default:
+                canReserve = false
+                return nil
+            }
+        }
+        return StorageError(operation: "write to", path: path, code: ENOSPC)
+    }
+
     func sync() throws(StorageError) {
         guard fdatasync(descriptor) == 0 else { throw StorageError(operation: "sync", path: path, code: errno) }
     }
@@ -58,6 +82,7 @@ final class AppendOnlyFile {
     /// Syncs and closes the file, then syncs its folder.
     func close() {
         guard descriptor >= 0 else { return }
+        if reservedEnd > size { _ = sc_release_reserved_space(descriptor) }
         _ = fsync(descriptor)
         _ = Glibc.close(descriptor)
         descriptor = -1

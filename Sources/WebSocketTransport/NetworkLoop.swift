@@ -22,6 +22,8 @@ import Synchronization
 ///   each ended by its own deadline however the server behaves.
 /// - Reading pauses (`lws_rx_flow_control`) while the `ReceiveBudget` is above its high mark and
 ///   resumes when consumers `release` enough bytes.
+/// - A `Pacemaker` given to `start` is kept in time by the service thread: called with the
+///   messages it delivers and by a timer in the same `poll`, never by another thread.
 public final class NetworkLoop: @unchecked Sendable {
     // @unchecked: the mutable state below "Owned by the service thread" is touched only there
     // (`handle` and `drainCommands`, lws's entry points, check it); the rest is immutable or locked.
@@ -51,6 +53,7 @@ public final class NetworkLoop: @unchecked Sendable {
         case send(ConnectionID, [UInt8])
         case close(ConnectionID, UInt16, String)
         case reconcileFlow
+        case repace
         case probe(@Sendable () -> Void)
         case stop
     }
@@ -116,6 +119,8 @@ public final class NetworkLoop: @unchecked Sendable {
     private var stopping = false
     private var stopDeadline: UInt64 = 0
     private var receivingApplied = true
+    private var pacemaker: (any Pacemaker)?
+    private var paceSchedule = PaceSchedule.never
 
     // C memory that must stay alive and unmoved for the context's life.
     private let protocols: UnsafeMutablePointer<lws_protocols>
@@ -124,6 +129,7 @@ public final class NetworkLoop: @unchecked Sendable {
     private let http11: UnsafeMutablePointer<CChar>
     private let retryPolicy: UnsafeMutablePointer<lws_retry_bo_t>
     private let caPath: UnsafeMutablePointer<CChar>?
+    private let paceTimer: UnsafeMutablePointer<sc_lws_timer>
 
     /// Creates the loop; nothing runs until `start`.
     /// - Parameter log: receives libwebsockets' own warning and error lines.
@@ -144,20 +150,23 @@ public final class NetworkLoop: @unchecked Sendable {
         policy.secs_since_valid_ping = options.pingAfterSeconds
         policy.secs_since_valid_hangup = options.hangupAfterSeconds
         retryPolicy.initialize(to: policy)
+        paceTimer = .allocate(capacity: 1)
+        paceTimer.initialize(to: sc_lws_timer())
         LibraryLog.install(log)
     }
 
     deinit {
         protocols.deallocate()
         retryPolicy.deallocate()
+        paceTimer.deallocate()
         free(protocolName)
         free(getMethod)
         free(http11)
         if let caPath { free(caPath) }
     }
 
-    /// Creates the lws context and starts the service thread.
-    public func start() throws(TransportError) {
+    /// Creates the lws context and starts the service thread, which keeps `pacemaker` in time.
+    public func start(pacemaker: (any Pacemaker)? = nil) throws(TransportError) {
         guard !Self.running.exchange(true, ordering: .acquiringAndReleasing) else { throw .loopAlreadyRunning }
         var info = lws_context_creation_info()
         info.port = CONTEXT_PORT_NO_LISTEN
@@ -179,6 +188,8 @@ public final class NetworkLoop: @unchecked Sendable {
             throw .contextCreationFailed(LibraryLog.takeLastError() ?? "lws_create_context returned nothing (is the CA file readable PEM?)")
         }
         contextHandle.withLock { $0 = ContextHandle(pointer: context) }
+        self.pacemaker = pacemaker
+        paceTimer.pointee.owner = Unmanaged.passUnretained(self).toOpaque()
         NamedThread.start(name: "lws-service") { [self] in serviceLoop() }
     }
 
@@ -232,6 +243,11 @@ public final class NetworkLoop: @unchecked Sendable {
         enqueue(.probe(answer))
     }
 
+    /// Has the pacemaker asked for its schedule again (it changed), on the service thread.
+    public func repace() {
+        enqueue(.repace)
+    }
+
     /// Reports that `bytes` of delivered messages have been fully handled downstream.
     public func release(bytes: Int) {
         if budget.credit(bytes) { enqueue(.reconcileFlow) }
@@ -247,10 +263,12 @@ public final class NetworkLoop: @unchecked Sendable {
     private func serviceLoop() {
         guard let context = contextHandle.withLock({ $0?.pointer }) else { return }
         serviceThread = pthread_self()
+        pace(because: .schedule, nowNanos: MonotonicClock.nowNanoseconds())
         while !(stopping && (connections.isEmpty || DispatchTime.now().uptimeNanoseconds >= stopDeadline)) {
             if lws_service(context, 0) < 0 { break }
         }
         connections.removeAll()
+        lws_sul_cancel(paceTimerNode)
         lws_context_destroy(context)
         contextHandle.withLock { $0 = nil }
         Self.running.store(false, ordering: .releasing)
@@ -441,6 +459,8 @@ public final class NetworkLoop: @unchecked Sendable {
                 }
             case .reconcileFlow:
                 reconcileFlow()
+            case .repace:
+                pace(because: .schedule, nowNanos: MonotonicClock.nowNanoseconds())
             case .probe(let answer):
                 answer()
             case .stop:
@@ -547,6 +567,25 @@ public final class NetworkLoop: @unchecked Sendable {
         let message = ReceivedMessage(payload: payload, isBinary: connection.messageBinary, receivedAt: .now())
         if budget.charge(payload.count) { reconcileFlow() }
         if !stopping { connection.delegate.webSocket(connection.id, didReceive: message) }
+        if message.receivedAt.monotonicNanos >= paceSchedule.messagesFromNanos {
+            pace(because: .message, nowNanos: message.receivedAt.monotonicNanos)
+        }
+    }
+
+    /// The timer's list node, lws's handle on it (the first member: same address).
+    private var paceTimerNode: UnsafeMutablePointer<lws_sorted_usec_list_t> {
+        paceTimer.pointer(to: \.sul)!
+    }
+
+    /// Calls the pacemaker and sets the loop's timer for the deadline it returns.
+    fileprivate func pace(because reason: PaceReason, nowNanos now: Int64) {
+        assertOnServiceThread()
+        guard let pacemaker, let context = contextHandle.withLock({ $0?.pointer }) else { return }
+        paceSchedule = pacemaker.pace(nowNanos: now, because: reason)
+        guard paceSchedule.deadlineNanos != .max else { return lws_sul_cancel(paceTimerNode) }
+        // Rounded up: lws runs a timer once its time has come, never before.
+        let micros = max(0, paceSchedule.deadlineNanos - now + 999) / 1000
+        lws_sul_schedule(context, 0, paceTimerNode, paceTimerFired, micros)
     }
 
     private func writable(_ connection: Connection, _ wsi: OpaquePointer) -> Int32 {
@@ -597,6 +636,12 @@ public final class NetworkLoop: @unchecked Sendable {
 /// The lws context pointer, shareable because only `lws_cancel_service` touches it off-thread.
 private struct ContextHandle: @unchecked Sendable {
     let pointer: OpaquePointer
+}
+
+/// The pacemaker's timer: finds the loop through the timer's owner pointer.
+private let paceTimerFired: @convention(c) (UnsafeMutablePointer<lws_sorted_usec_list_t>?) -> Void = { sul in
+    guard let sul, let owner = sc_lws_timer_of(sul).pointee.owner else { return }
+    Unmanaged<NetworkLoop>.fromOpaque(owner).takeUnretainedValue().pace(because: .deadline, nowNanos: MonotonicClock.nowNanoseconds())
 }
 
 /// The one protocol callback: finds the loop through the context's user pointer.

@@ -27,6 +27,26 @@ import Testing
         #expect(mode & 0o137 == 0, "created 0640 (less the umask): nothing for others, no group write")
     }
 
+    /// Blocks are set aside a step ahead (so a full disk refuses a whole write, with one
+    /// `fallocate` every few writes), and what was never written is given back at close.
+    @Test func spaceIsReservedAheadAndGivenBackAtClose() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = "\(folder)/c.ndjson"
+        func allocatedBytes() throws -> Int {
+            var status = stat()
+            guard stat(path, &status) == 0 else { throw StorageError(operation: "stat", path: path, code: errno) }
+            return Int(status.st_blocks) * 512
+        }
+        let file = try AppendOnlyFile(creating: path, startingWith: Array("header\n".utf8))
+        let line = Array("{\"n\":1}\n".utf8)
+        #expect(line.withUnsafeBytes { file.append($0) }.error == nil)
+        try #require(try allocatedBytes() >= AppendOnlyFile.reservationStep, "this filesystem cannot reserve past the end; nothing to check")
+        for _ in 0..<100 { _ = line.withUnsafeBytes { file.append($0) } }
+        file.close()
+        #expect(try allocatedBytes() < AppendOnlyFile.reservationStep, "the unwritten reservation is given back")
+        #expect(try contents(path) == "header\n" + String(repeating: "{\"n\":1}\n", count: 101))
+    }
+
     @Test func aTakenNameIsRefusedAndTheFileThereIsLeftAlone() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = "\(folder)/b.ndjson"

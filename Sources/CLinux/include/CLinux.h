@@ -13,6 +13,11 @@
  * EOPNOTSUPP/ENOSYS when the filesystem cannot reserve. */
 int sc_reserve_space(int descriptor, off_t offset, off_t length);
 
+/* Gives back the blocks `sc_reserve_space` set aside past the end of a file and that were never
+ * written, by truncating the file to its own current size (no byte changes). Returns 0, or an
+ * errno value. */
+int sc_release_reserved_space(int descriptor);
+
 /* Sends one datagram to the AF_UNIX/SOCK_DGRAM socket named `address`, the systemd notify
  * protocol's transport. An address beginning with '@' is an abstract socket (the address length
  * then counts only the name's bytes). Returns 0, or an errno value (EINVAL: address too long). */

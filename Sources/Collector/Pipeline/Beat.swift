@@ -1,22 +1,26 @@
 import Clocks
 import Dispatch
 import Synchronization
+import WebSocketTransport
 
 /// The collector's one clock for periodic work, and the serial queue that work runs on.
 ///
-/// Decoding, the writer and every connection's control queue target `queue`, and a single
-/// repeating timer on it runs whatever is due — the writer's housekeeping, each connection's
-/// checks — so an idle collector wakes one thread once a period rather than a thread and a
-/// timer per component (on a small VM each wake-up costs about 100 µs, whatever it does).
-/// Work registered with `every(nanoseconds:on:_:)` hops onto its owner's queue from there; since
-/// that queue targets `queue`, it runs in the same wake-up, right after the beat.
+/// Decoding, the writer and every connection's control queue target `queue`; the work due at a
+/// beat — the writer's housekeeping, each connection's checks, the clock check — is queued there
+/// together. The network thread keeps the beat in time (`Pacemaker`): a beat rides the delivery
+/// of a message when one arrives within a tenth of the period of when it is due, and the loop's
+/// own timer beats a tenth of a period late when none does. At Binance's live rate (a frame a
+/// second) an idle collector therefore wakes the network thread and one worker per frame, and
+/// nothing else; on a small VM each wake-up costs about 100 µs, whatever it does.
 ///
-/// The timer's period is the shortest registered interval (at most a second); an entry is due
-/// once its interval has passed on the monotonic clock, less a tenth of it, so work registered
-/// at equal intervals runs together. Thread-safe.
-final class Beat: @unchecked Sendable {
-    // @unchecked: `timer` is a Dispatch source, whose methods may be called from any thread;
-    // the rest is behind a `Mutex`.
+/// Timing: beats come once a period — the shortest registered interval, at most a second —
+/// early or late by at most a tenth of it. They follow the messages' phase: one arriving after a
+/// beat from the timer moves the next beat to a period after it. An entry runs at the first beat
+/// within half a period of its interval having passed since it last ran (the first time, since
+/// it was registered). Work registered with `every(nanoseconds:on:_:)` hops onto its owner's
+/// queue; since that queue targets `queue`, it runs in the same wake-up, right after the beat.
+/// Thread-safe.
+final class Beat: Pacemaker {
     /// The serial queue the collector's Dispatch work runs on.
     let queue = DispatchQueue(label: "stream-collector.collector")
 
@@ -30,32 +34,31 @@ final class Beat: @unchecked Sendable {
         var entries: [Int: Entry] = [:]
         var nextKey = 0
         var periodNanos: Int64 = 0
+        /// When the next beat is due; nil before the first schedule.
+        var dueNanos: Int64?
+        /// The last beat came from the timer, and no message has arrived since.
+        var followsTimer = false
     }
 
     private let state = Mutex(State())
-    private let timer: DispatchSourceTimer
+    private let scheduleChanged: @Sendable () -> Void
 
-    init() {
-        timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.setEventHandler { [weak self] in self?.fire() }
-        timer.schedule(deadline: .distantFuture)
-        timer.resume()
+    /// - Parameter scheduleChanged: called when the period changes (entries added or ended),
+    ///   on any thread; the owner then has `pace(nowNanos:because: .schedule)` called
+    ///   (`NetworkLoop.repace()`).
+    init(scheduleChanged: @escaping @Sendable () -> Void) {
+        self.scheduleChanged = scheduleChanged
     }
 
-    deinit {
-        timer.cancel()
-    }
-
-    /// Runs `work` on `queue` every `nanoseconds` (the first time one interval from now) until it
-    /// returns false.
+    /// Runs `work` on `queue` every `nanoseconds` (see the type's timing) until it returns false.
     func every(nanoseconds: Int64, _ work: @escaping @Sendable () -> Bool) {
         let interval = min(1_000_000_000, max(1_000_000, nanoseconds))
-        let period: Int64? = state.withLock { state in
+        let changed = state.withLock { state in
             state.entries[state.nextKey] = Entry(intervalNanos: interval, nextNanos: MonotonicClock.nowNanoseconds() + interval, work: work)
             state.nextKey += 1
             return retime(&state)
         }
-        if let period { schedule(period) }
+        if changed { scheduleChanged() }
     }
 
     /// Runs `work` on `owner` — a queue that targets `queue`, so in the same wake-up as the beat —
@@ -76,40 +79,71 @@ final class Beat: @unchecked Sendable {
         let value = Atomic(true)
     }
 
-    private func fire() {
-        dispatchPrecondition(condition: .onQueue(queue))
-        let now = MonotonicClock.nowNanoseconds()
-        let due: [(key: Int, work: @Sendable () -> Bool)] = state.withLock { state in
-            var due: [(Int, @Sendable () -> Bool)] = []
-            for (key, entry) in state.entries where now >= entry.nextNanos - entry.intervalNanos / 10 {
-                state.entries[key]?.nextNanos = max(entry.nextNanos + entry.intervalNanos, now + entry.intervalNanos / 2)
-                due.append((key, entry.work))
+    /// Beats when one is due (queuing the due entries on `queue`) and says when to be called next.
+    func pace(nowNanos now: Int64, because reason: PaceReason) -> PaceSchedule {
+        let (due, schedule) = state.withLock { state -> ([(key: Int, work: @Sendable () -> Bool)], PaceSchedule) in
+            let period = state.periodNanos
+            guard period > 0 else {
+                state.dueNanos = nil
+                return ([], .never)
             }
-            return due.sorted { $0.0 < $1.0 }
+            let slack = period / 10
+            var beats = false
+            switch reason {
+            case .schedule:
+                state.dueNanos = min(state.dueNanos ?? .max, now + period)
+            case .message:
+                guard let due = state.dueNanos else { break }
+                if now >= due - slack {
+                    beats = true
+                    // Early keeps the phase; late (the timer not yet run) takes the message's.
+                    state.dueNanos = max(due, now) + period
+                } else if state.followsTimer {
+                    state.dueNanos = now + period
+                }
+                state.followsTimer = false
+            case .deadline:
+                guard let due = state.dueNanos, now >= due else { break }
+                beats = true
+                state.dueNanos = due + period > now ? due + period : now + period
+                state.followsTimer = true
+            }
+            let work = beats ? Self.takeDue(&state, now: now) : []
+            let due = state.dueNanos ?? now + period
+            return (work, PaceSchedule(messagesFromNanos: state.followsTimer ? .min : due - slack, deadlineNanos: due + slack))
         }
+        if !due.isEmpty { queue.async { self.run(due) } }
+        return schedule
+    }
+
+    /// The entries due at a beat at `now`, in the order they were registered, each set to run
+    /// again one interval later.
+    private static func takeDue(_ state: inout State, now: Int64) -> [(key: Int, work: @Sendable () -> Bool)] {
+        let halfPeriod = state.periodNanos / 2
+        var due: [(key: Int, work: @Sendable () -> Bool)] = []
+        for (key, entry) in state.entries where now >= entry.nextNanos - halfPeriod {
+            state.entries[key]?.nextNanos = now + entry.intervalNanos
+            due.append((key, entry.work))
+        }
+        return due.sorted { $0.key < $1.key }
+    }
+
+    private func run(_ due: [(key: Int, work: @Sendable () -> Bool)]) {
+        dispatchPrecondition(condition: .onQueue(queue))
         let finished = due.filter { !$0.work() }.map(\.key)
         guard !finished.isEmpty else { return }
-        let period: Int64? = state.withLock { state in
+        let changed = state.withLock { state in
             for key in finished { state.entries[key] = nil }
             return retime(&state)
         }
-        if let period { schedule(period) }
+        if changed { scheduleChanged() }
     }
 
-    /// The period the entries need, when it differs from the timer's.
-    private func retime(_ state: inout State) -> Int64? {
+    /// Sets the period the entries need; true when it changed.
+    private func retime(_ state: inout State) -> Bool {
         let period = state.entries.values.map(\.intervalNanos).min() ?? 0
-        guard period != state.periodNanos else { return nil }
+        guard period != state.periodNanos else { return false }
         state.periodNanos = period
-        return period
-    }
-
-    private func schedule(_ nanoseconds: Int64) {
-        guard nanoseconds > 0 else {
-            timer.schedule(deadline: .distantFuture)
-            return
-        }
-        let interval = DispatchTimeInterval.nanoseconds(Int(nanoseconds))
-        timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .nanoseconds(0))
+        return true
     }
 }
