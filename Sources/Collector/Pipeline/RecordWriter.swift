@@ -26,8 +26,8 @@ final class RecordWriter: @unchecked Sendable {
     private var closed = false
     private let maintenanceQueue = DispatchQueue(label: "stream-collector.maintenance", qos: .utility)
     private let maintenance: FileMaintenance
-    /// What maintenance needs from the writer queue: the settings and the files open now.
-    private let shared: Mutex<(configuration: StorageConfiguration, openPaths: Set<String>)>
+    /// The settings maintenance works by (it asks the writer queue for the files open at each pass).
+    private let maintenanceConfiguration: Mutex<StorageConfiguration>
     private var maintenanceTimer: DispatchSourceTimer?
 
     private let closeTimes = CloseTimes()
@@ -46,7 +46,7 @@ final class RecordWriter: @unchecked Sendable {
             RecordWriter.log(event, logger: logger, stats: stats)
         }
         previousRunLastWriteMicros = store.previousRunLastWriteMicros
-        shared = Mutex((configuration, []))
+        maintenanceConfiguration = Mutex(configuration)
         maintenance = FileMaintenance(directory: configuration.directory) { event in
             RecordWriter.log(event, logger: logger, stats: stats)
         }
@@ -74,11 +74,12 @@ final class RecordWriter: @unchecked Sendable {
         let timer = DispatchSource.makeTimerSource(queue: maintenanceQueue)
         timer.schedule(deadline: .now() + .seconds(1))
         timer.setEventHandler { [unowned self] in
-            let (configuration, openPaths) = shared.withLock { ($0.configuration, $0.openPaths) }
+            let configuration = maintenanceConfiguration.withLock { $0 }
             let interval = configuration.compressAfterSeconds.map { min(30, max(1, $0 / 4)) } ?? 60
             maintenanceTimer?.schedule(deadline: .now() + .seconds(interval), leeway: .milliseconds(interval * 100))
             guard configuration.compressAfterSeconds != nil || configuration.retainDays != nil || configuration.retainBytes != nil else { return }
             let closedAt = closeTimes.snapshot(forgettingOlderThan: Int64(configuration.compressAfterSeconds ?? 0) * 2_000_000_000)
+            let openPaths = queue.sync { store.openPaths }
             maintenance.run(configuration: configuration, openPaths: openPaths, closedAt: closedAt)
         }
         maintenanceTimer = timer
@@ -111,7 +112,7 @@ final class RecordWriter: @unchecked Sendable {
             store.configuration = configuration
             store.closeFiles()
             publish()
-            shared.withLock { $0.configuration = configuration }
+            maintenanceConfiguration.withLock { $0 = configuration }
             scheduleHousekeeping(configuration)
         }
         maintenanceTimer?.schedule(deadline: .now() + .seconds(1))
@@ -121,8 +122,6 @@ final class RecordWriter: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         let status = WriterStatus(failing: store.isFailing, bufferedBytes: store.bufferedBytes)
         published.withLock { $0 = status }
-        let open = store.openPaths
-        shared.withLock { $0.openPaths = open }
     }
 
     /// Writes everything queued so far, then syncs and closes the files.
