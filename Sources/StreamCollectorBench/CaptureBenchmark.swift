@@ -27,7 +27,7 @@ struct CaptureBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds each receiver runs per round.")
     var seconds = 8.0
 
-    @Option(help: "Seconds at the live rate (one frame a second); 0 skips it.")
+    @Option(help: "Seconds at the live rate (one frame a second), twice: as configured by default, then without the periodic fdatasync; 0 skips both.")
     var liveSeconds = 60
 
     @Option(help: "Events per !assetIndex@arr frame.")
@@ -86,20 +86,29 @@ struct CaptureBenchmark: AsyncParsableCommand {
                 }
             }
         }
-        var live: Run?
+        var live: [Run] = []
         if liveSeconds > 0 {
-            print("live rate: stream-collector and the floor side by side for \(liveSeconds) s at one frame a second")
-            // The floor at the same rate, at the same time: the CPU ratio holds however noisy the machine.
-            guard let floorProcess = ChildProcess.start([references.floor, String(plain.port), "/live/stream?streams=!assetIndex@arr", String(liveSeconds + 5)]) else {
-                throw ValidationError("\(references.floor) could not be started")
+            // The default configuration, then the same without the fdatasync each second: what
+            // durability costs at this rate, on a machine where the floor writes nothing.
+            for (name, output) in [("live", ""), ("live-unsynced", "fsync_interval_ms: 0")] {
+                print("live rate\(output.isEmpty ? "" : " (\(output))"): stream-collector and the floor side by side for \(liveSeconds) s at one frame a second")
+                live.append(try await liveRun(port: plain.port, frames: frames, name: name, output: output))
             }
-            live = try await collector(endpoint: "ws://127.0.0.1:\(plain.port)/live", caFile: nil, seconds: Double(liveSeconds), frames: frames,
-                                       name: "live", steadyAfter: min(10, Double(liveSeconds) / 4), alongside: floorProcess)
-            _ = floorProcess.finish(signal: SIGTERM)
         }
         await plain.stop()
         await secure.stop()
         report(runs, decode: decode, live: live)
+    }
+
+    /// The daemon at one frame a second, with the floor at the same rate at the same time: the CPU
+    /// ratio holds however noisy the machine.
+    private func liveRun(port: Int, frames: FloodFrames, name: String, output: String) async throws -> Run {
+        guard let floorProcess = ChildProcess.start([references.floor, String(port), "/live/stream?streams=!assetIndex@arr", String(liveSeconds + 5)]) else {
+            throw ValidationError("\(references.floor) could not be started")
+        }
+        defer { _ = floorProcess.finish(signal: SIGTERM) }
+        return try await collector(endpoint: "ws://127.0.0.1:\(port)/live", caFile: nil, seconds: Double(liveSeconds), frames: frames,
+                                   name: name, output: output, steadyAfter: min(10, Double(liveSeconds) / 4), alongside: floorProcess)
     }
 
     // MARK: - Measuring
@@ -139,9 +148,9 @@ struct CaptureBenchmark: AsyncParsableCommand {
     }
 
     /// Runs the real daemon against `endpoint` for `seconds`, then SIGTERM; counts what it wrote.
-    /// With `steadyAfter`, also its CPU share from then until the end (start-up left out), and that
-    /// of `alongside` over the same span.
-    private func collector(endpoint: String, caFile: String?, seconds: Double, frames: FloodFrames, name: String,
+    /// `output` adds keys to the configuration's `output` section. With `steadyAfter`, also its CPU
+    /// share from then until the end (start-up left out), and that of `alongside` over the same span.
+    private func collector(endpoint: String, caFile: String?, seconds: Double, frames: FloodFrames, name: String, output: String = "",
                            steadyAfter: Double? = nil, alongside: ChildProcess.Running? = nil) async throws -> Run {
         let directory = "\(work)/\(name)-data"
         try? FileManager.default.removeItem(atPath: directory)
@@ -151,6 +160,7 @@ struct CaptureBenchmark: AsyncParsableCommand {
             output:
               directory: \(directory)
               compress: false
+              \(output)
             metrics:
               listen: ""
             rest:
@@ -211,7 +221,7 @@ struct CaptureBenchmark: AsyncParsableCommand {
 
     // MARK: - Report
 
-    private func report(_ runs: [String: [Run]], decode: Double, live: Run?) {
+    private func report(_ runs: [String: [Run]], decode: Double, live: [Run]) {
         let median = BenchReport.median, format = BenchReport.format, verdict = BenchReport.verdict
         func rate(_ receiver: Receiver, _ transport: String) -> Double { median(runs["\(receiver.rawValue)/\(transport)"]!.map(\.eventsPerSecond)) }
         print("")
@@ -240,14 +250,20 @@ struct CaptureBenchmark: AsyncParsableCommand {
         print("stream-collector peak RSS during the flood: \(floodRSS >> 20) MiB, its own heap \(floodHeap >> 20) MiB (target ≤ 25 MiB: \(verdict(floodRSS <= 25 * mebibytes)); below the Python peer's \(peerRSS >> 20) MiB: \(verdict(floodRSS < peerRSS)))")
         let floorWire = median(runs["\(Receiver.floor.rawValue)/ws"]!.map { $0.megabytesPerSecond($0.wireBytes) }) * 1e6
         print("decode only (frames → records, in process): \(format(decode / 1e6)) MB/s = \(format(decode / floorWire))× the floor's wire rate over ws (target ≥ 3×: \(verdict(decode >= 3 * floorWire)))")
-        if let live {
-            let run = live
-            let whole = run.measurement.cpuSeconds / run.measurement.wallSeconds * 100
+        func cpu(_ run: Run) -> (steady: Double, floor: Double, ratio: Double, whole: Double) {
             let steady = (run.steadyCPUShare ?? run.measurement.cpuSeconds / run.measurement.wallSeconds) * 100
-            let floorShare = (live.alongsideCPUShare ?? 0) * 100
-            let ratio = floorShare > 0 ? steady / floorShare : .infinity
-            print("live rate (1 frame/s for \(liveSeconds) s): CPU \(String(format: "%.3f", steady)) % of a core once running, the floor's \(String(format: "%.3f", floorShare)) % = \(format(ratio))× (target ≤ 3×: \(verdict(ratio <= 3))); \(String(format: "%.3f", whole)) % with start-up")
+            let floorShare = (run.alongsideCPUShare ?? 0) * 100
+            return (steady, floorShare, floorShare > 0 ? steady / floorShare : .infinity, run.measurement.cpuSeconds / run.measurement.wallSeconds * 100)
+        }
+        let percent = { (value: Double) in String(format: "%.3f", value) }
+        if let run = live.first {
+            let (steady, floorShare, ratio, whole) = cpu(run)
+            print("live rate (1 frame/s for \(liveSeconds) s): CPU \(percent(steady)) % of a core once running, the floor's \(percent(floorShare)) % = \(format(ratio))× (target ≤ 3×: \(verdict(ratio <= 3))); \(percent(whole)) % with start-up")
             print("live rate peak RSS: \(run.measurement.peakRSSBytes >> 20) MiB, heap \(run.measurement.peakAnonymousBytes >> 20) (target ≤ 16 MiB: \(verdict(run.measurement.peakRSSBytes <= 16 * mebibytes)))")
+        }
+        if live.count > 1 {
+            let (steady, floorShare, ratio, _) = cpu(live[1])
+            print("  the same without the fdatasync each second (fsync_interval_ms: 0, not the default; the floor writes nothing): CPU \(percent(steady)) %, the floor's \(percent(floorShare)) % = \(format(ratio))×")
         }
     }
 
