@@ -4,9 +4,9 @@ import Glibc
 /// A file created once with its first bytes already in it, then written only by appending whole
 /// buffers.
 ///
-/// It never seeks or rewrites, and truncates only to its own size. Before an append it makes sure the disk blocks the
-/// bytes need are reserved (`fallocate`, size unchanged), so a full disk refuses the whole buffer
-/// instead of taking half a line. Blocks are reserved `reservationStep` at a time (one call every
+/// It never seeks or rewrites, and truncates only to its own size. Before an append it makes sure
+/// the disk blocks the bytes need are reserved (`fallocate`, size unchanged), so a full disk
+/// refuses the whole buffer instead of taking half a line. Blocks are reserved `reservationStep` at a time (one call every
 /// few seconds at the live rate rather than one per write), or just what the bytes need when the
 /// disk has less room; what is left past the end is given back at `close`. Should a write still
 /// fail part-way (a filesystem that cannot reserve, an I/O error), the file keeps at most one

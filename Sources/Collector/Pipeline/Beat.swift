@@ -10,8 +10,9 @@ import WebSocketTransport
 /// together. The network thread keeps the beat in time (`Pacemaker`): a beat rides the delivery
 /// of a message when one arrives within a tenth of the period of when it is due, and the loop's
 /// own timer beats a tenth of a period late when none does. At Binance's live rate (a frame a
-/// second) an idle collector therefore wakes the network thread and one worker per frame, and
-/// nothing else; on a small VM each wake-up costs about 100 µs, whatever it does.
+/// second) the collector's own threads wake the network thread and one worker per frame, and
+/// nothing else (libdispatch's manager thread still checks its worker pool once a second); on a
+/// small VM each wake-up costs about 100 µs, whatever it does.
 ///
 /// Timing: beats come once a period — the shortest registered interval, at most a second —
 /// early or late by at most a tenth of it. They follow the messages' phase: one arriving after a
@@ -81,7 +82,7 @@ final class Beat: Pacemaker {
 
     /// Beats when one is due (queuing the due entries on `queue`) and says when to be called next.
     func pace(nowNanos now: Int64, because reason: PaceReason) -> PaceSchedule {
-        let (due, schedule) = state.withLock { state -> ([(key: Int, work: @Sendable () -> Bool)], PaceSchedule) in
+        let (work, schedule) = state.withLock { state -> ([(key: Int, work: @Sendable () -> Bool)], PaceSchedule) in
             let period = state.periodNanos
             guard period > 0 else {
                 state.dueNanos = nil
@@ -108,11 +109,11 @@ final class Beat: Pacemaker {
                 state.dueNanos = due + period > now ? due + period : now + period
                 state.followsTimer = true
             }
-            let work = beats ? Self.takeDue(&state, now: now) : []
-            let due = state.dueNanos ?? now + period
-            return (work, PaceSchedule(messagesFromNanos: state.followsTimer ? .min : due - slack, deadlineNanos: due + slack))
+            let next = state.dueNanos ?? now + period
+            return (beats ? Self.takeDue(&state, now: now) : [],
+                    PaceSchedule(messagesFromNanos: state.followsTimer ? .min : next - slack, deadlineNanos: next + slack))
         }
-        if !due.isEmpty { queue.async { self.run(due) } }
+        if !work.isEmpty { queue.async { self.run(work) } }
         return schedule
     }
 
