@@ -75,10 +75,12 @@ import Testing
 
     @Test func tapeRejectsWhatJSONForbids() {
         for bad in ["", "{", "[1,]", "{\"a\"}", "01", "1.", "-", "\"\\x\"", "tru", "[1 2]", "\"a\u{01}\"",
-                    "{\"a\":1,}", "{,}", "[,1]", "{\"a\" 1}", "{1:2}", "{\"a\":}", "{[]:1}", "\"\\u12G4\"", "1 2", "[1]]", "nul", "[tru]"] {
+                    "{\"a\":1,}", "{\"\u{01}\":1}", "{\"\\\":1}", "{,}", "[,1]", "{\"a\" 1}", "{1:2}", "{\"a\":}", "{[]:1}", "\"\\u12G4\"", "1 2", "[1]]", "nul", "[tru]"] {
             #expect(throws: JSONSyntaxError.self) { try JSONTape(parsing: Array(bad.utf8)) }
         }
-        for good in ["0", "-0.5e+7", "[]", "{}", " [ {\"a\" : [null,true,false]} ] ", "\"\\ud83d\\ude80\""] {
+        // A one-byte key is read as one word: it must still be valid UTF-8 (0x80 alone is not).
+        #expect(throws: JSONSyntaxError.self) { try JSONTape(parsing: [0x7B, 0x22, 0x80, 0x22, 0x3A, 0x31, 0x7D]) }
+        for good in ["0", "-0.5e+7", "[]", "{}", " [ {\"a\" : [null,true,false]} ] ", "\"\\ud83d\\ude80\"", "{\"a\":1,\"\u{7F}\":{\"\\\"\":[]}}"] {
             #expect(throws: Never.self) { try JSONTape(parsing: Array(good.utf8)) }
         }
     }
@@ -104,6 +106,23 @@ import Testing
         #expect(tape.entries.map(\.next) == [9, 2, 7, 4, 7, 6, 7, 8, 9])
         #expect(tape.entries.map(\.kind) == [.object, .string, .array, .number, .object, .string, .null, .string, .string])
         #expect(tape.entries.map(\.hasEscapes) == [false, false, false, false, false, false, false, false, true])
+        // Whitespace wherever JSON allows it changes the ranges, not the structure.
+        let spaced = try JSONTape(parsing: Array(" {\n\"a\" :\t[ 1 , {\r\"b\" : null } ] , \"c\" : \"x\\\"y\" }\n".utf8))
+        #expect(spaced.entries.map(\.next) == tape.entries.map(\.next) && spaced.entries.map(\.kind) == tape.entries.map(\.kind))
+        #expect(spaced.root["a"]?.elements.count == 2 && spaced.root["c"]?.string == "x\"y")
+    }
+
+    @Test func integersReadExactlyToTheLimitsOfInt64() throws {
+        let cases: [(String, Int64?)] = [
+            ("0", 0), ("-0", 0), ("1800000000000", 1_800_000_000_000), ("-42", -42),
+            ("999999999999999999", 999_999_999_999_999_999), ("-999999999999999999", -999_999_999_999_999_999),
+            ("9223372036854775807", .max), ("-9223372036854775808", .min),
+            ("9223372036854775808", nil), ("-9223372036854775809", nil), ("12345678901234567890", nil),
+            ("1.5", nil), ("1e3", nil), ("\"12\"", nil),
+        ]
+        for (text, expected) in cases {
+            #expect(try JSONTape(parsing: Array(text.utf8)).root.int64 == expected, "\(text)")
+        }
     }
 
     @Test func escapedKeysAndStringsDecode() throws {

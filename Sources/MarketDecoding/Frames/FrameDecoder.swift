@@ -121,7 +121,7 @@ public struct FrameDecoder: Sendable {
                     nextMade += 1
                 } else {
                     let size = known[nextKnown].size
-                    records.append(Record(family: known[nextKnown].encoder.schema.family, receivedAtMicros: receivedAtMicros,
+                    records.append(Record(family: known[nextKnown].encoder.family, receivedAtMicros: receivedAtMicros,
                                           line: lines[start..<(start + size)], identity: known[nextKnown].identity))
                     start += size
                     nextKnown += 1

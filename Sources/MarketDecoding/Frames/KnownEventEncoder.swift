@@ -15,7 +15,7 @@ final class KnownEventEncoder: Sendable {
     /// Where one object's members sit on the tape, by what the table makes of their keys.
     struct Members {
         /// The value of each table field (its first occurrence), -1 where the object has none.
-        fileprivate(set) var fields = InlineArray<16, Int32>(repeating: -1)
+        fileprivate(set) var fields = SIMD16<Int32>(repeating: -1)
         /// The values of the first `E` and of the first nested list, -1 where absent.
         fileprivate(set) var eventTime = -1
         fileprivate(set) var nestedList = -1
@@ -34,6 +34,8 @@ final class KnownEventEncoder: Sendable {
     }
 
     let schema: EventSchema
+    /// The schema's family, read per record without copying the schema.
+    let family: StreamFamily
     let quotedType: [UInt8]
     let fields: FieldTable
     let nested: NestedList?
@@ -45,6 +47,7 @@ final class KnownEventEncoder: Sendable {
 
     init(_ schema: EventSchema) {
         self.schema = schema
+        family = schema.family
         quotedType = FieldTable.quoted(schema.eventType)
         fields = FieldTable(schema.fields, reserved: ["e", "E"] + (schema.nested.map { [$0.wire] } ?? []))
         nested = schema.nested.map {
@@ -101,24 +104,31 @@ final class KnownEventEncoder: Sendable {
     private static func key(_ name: String) -> [UInt8] { FieldTable.quoted(name) + [UInt8(ascii: ":")] }
 
     private static func members(of object: Int, _ table: FieldTable, _ view: JSONTape.View) -> Members {
-        var members = Members(), cursor = 0
-        view.forEachMember(of: object) { key, value in
-            switch table.match(key: key, in: view, cursor: &cursor) {
-            case .field(let position):
-                guard members.fields[position] < 0 else { return }
-                members.fields[position] = Int32(value)
-                members.fieldBytes += 1 + table.outputKeyLength(position) + view.raw(value).count
-            case .reserved(eventTimeReserved):
-                if members.eventTime < 0 { members.eventTime = value }
-            case .reserved(nestedListReserved):
-                if members.nestedList < 0 { members.nestedList = value }
-            case .reserved:
-                break
-            case .unknown:
-                members.hasExtra = true
-                members.extraBytes += view.raw(key).count + view.raw(value).count + 2
+        var members = Members(), cursor = 0, fields = members.fields
+        // The fields are filled in memory, one slot at a time, and become one vector at the end:
+        // setting a lane of the vector itself stalled on every member (the CPU cannot forward a
+        // slot's store to the whole vector's load).
+        withUnsafeMutableBytes(of: &fields) { slots in
+            let slot = MemoryLayout<Int32>.stride
+            view.forEachMember(of: object) { key, value in
+                switch table.match(key: key, in: view, cursor: &cursor) {
+                case .field(let position):
+                    guard slots.load(fromByteOffset: position * slot, as: Int32.self) < 0 else { return }
+                    slots.storeBytes(of: Int32(truncatingIfNeeded: value), toByteOffset: position * slot, as: Int32.self)
+                    members.fieldBytes += 1 + table.outputKeyLength(position) + view.raw(value).count
+                case .reserved(eventTimeReserved):
+                    if members.eventTime < 0 { members.eventTime = value }
+                case .reserved(nestedListReserved):
+                    if members.nestedList < 0 { members.nestedList = value }
+                case .reserved:
+                    break
+                case .unknown:
+                    members.hasExtra = true
+                    members.extraBytes += view.raw(key).count + view.raw(value).count + 2
+                }
             }
         }
+        members.fields = fields
         return members
     }
 

@@ -29,19 +29,18 @@ public struct JSONTape: Sendable {
 
     /// Parses `bytes` as one JSON value surrounded by optional whitespace.
     public init(parsing bytes: [UInt8]) throws(JSONSyntaxError) {
+        // Offsets are kept in 32 bits.
+        guard bytes.count < Int(Int32.max) else {
+            throw JSONSyntaxError(offset: 0, problem: "a document of 2 GiB or more")
+        }
         self.bytes = bytes
         var failure: JSONSyntaxError?
         // Every value takes at least one byte and a separator, so (count + 1) / 2 entries suffice.
         entries = bytes.withUnsafeBufferPointer { buffer in
             [Entry](unsafeUninitializedCapacity: (buffer.count + 1) / 2 + 1) { entries, count in
-                var parser = Parser(bytes: buffer, entries: entries)
+                var parser = Parser(bytes: buffer, entries: entries.baseAddress!)
                 do throws(JSONSyntaxError) {
-                    parser.skipWhitespace()
-                    try parser.parseValue(depth: 0)
-                    parser.skipWhitespace()
-                    if parser.position != buffer.count {
-                        throw JSONSyntaxError(offset: parser.position, problem: "unexpected bytes after the value")
-                    }
+                    try parser.parseDocument()
                 } catch {
                     failure = error
                 }
@@ -70,193 +69,195 @@ public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(problem) at byte \(offset)" }
 }
 
-/// A validating recursive-descent parser that appends one `Entry` per value, in document order.
+/// A validating parser that appends one `Entry` per value, in document order.
+///
+/// One loop without recursion: the position, the entry count and the innermost open container
+/// stay in registers from the first byte to the last. While a container is open, its entry's
+/// `next` links to the container around it; closing it sets `next` to where its subtree ends.
 private struct Parser {
     static let maximumDepth = 512
 
     let bytes: UnsafeBufferPointer<UInt8>
-    var position = 0
     /// Room for every entry the input can hold; the first `count` are written.
-    let entries: UnsafeMutableBufferPointer<JSONTape.Entry>
-    var count = 0
+    let entries: UnsafeMutablePointer<JSONTape.Entry>
+    private(set) var count = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>, entries: UnsafeMutableBufferPointer<JSONTape.Entry>) {
+    init(bytes: UnsafeBufferPointer<UInt8>, entries: UnsafeMutablePointer<JSONTape.Entry>) {
         self.bytes = bytes
         self.entries = entries
     }
 
-    /// Parses the value at `position`, at nesting `depth` (the document's value is at 0).
-    mutating func parseValue(depth: Int) throws(JSONSyntaxError) {
+    /// Parses the whole input as one value surrounded by optional whitespace.
+    mutating func parseDocument() throws(JSONSyntaxError) {
+        let end = bytes.count
+        // Entries written, the innermost open container's entry (-1: none) and how many are open.
+        var written = 0, open = -1, depth = 0
+        defer { count = written }
+        var at = 0
+        nextValue: while true {
+            // A value (an element, a member's value, the document's) starts after whitespace at
+            // `at`, at `depth`.
+            at = skipWhitespace(from: at)
+            guard depth < Self.maximumDepth else {
+                throw JSONSyntaxError(offset: at, problem: "nesting deeper than \(Self.maximumDepth)")
+            }
+            guard at < end else { throw JSONSyntaxError(offset: at, problem: "unexpected end of input") }
+            let byte = bytes[at]
+            if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+                let kind: JSONTape.Kind = byte == UInt8(ascii: "{") ? .object : .array
+                (entries + written).initialize(to: JSONTape.Entry(
+                    start: Int32(truncatingIfNeeded: at), end: 0, next: Int32(truncatingIfNeeded: open), kind: kind, hasEscapes: false))
+                open = written
+                written &+= 1
+                depth &+= 1
+                at = skipWhitespace(from: at &+ 1)
+                // An empty container is closed below, as any other is after its last value.
+                let closing = kind == .object ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                if at >= end || bytes[at] != closing {
+                    if kind == .object { at = try parseKey(at, depth: depth, written: &written) }
+                    continue nextValue
+                }
+            } else {
+                let start = at
+                var escaped = false
+                let kind = try scanScalar(byte, at: &at, escaped: &escaped)
+                (entries + written).initialize(to: JSONTape.Entry(
+                    start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: at), next: Int32(truncatingIfNeeded: written &+ 1),
+                    kind: kind, hasEscapes: escaped))
+                written &+= 1
+            }
+            // After a value: close the containers it ends, up to the next value or the document's end.
+            while open >= 0 {
+                at = skipWhitespace(from: at)
+                guard at < end else { throw JSONSyntaxError(offset: at, problem: "unterminated container") }
+                let separator = bytes[at]
+                at &+= 1
+                let isObject = entries[open].kind == .object
+                if separator == UInt8(ascii: ",") {
+                    if isObject { at = try parseKey(at, depth: depth, written: &written) }
+                    continue nextValue
+                }
+                guard separator == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else {
+                    let closing = isObject ? "}" : "]"
+                    throw JSONSyntaxError(offset: at - 1, problem: "expected ',' or '\(closing)'")
+                }
+                let around = Int(entries[open].next)
+                entries[open].end = Int32(truncatingIfNeeded: at)
+                entries[open].next = Int32(truncatingIfNeeded: written)
+                open = around
+                depth &-= 1
+            }
+            at = skipWhitespace(from: at)
+            guard at == end else { throw JSONSyntaxError(offset: at, problem: "unexpected bytes after the value") }
+            return
+        }
+    }
+
+    /// A member's key at `at` (after optional whitespace) and its colon; returns the position after the colon.
+    @inline(always)
+    private func parseKey(_ at: Int, depth: Int, written: inout Int) throws(JSONSyntaxError) -> Int {
+        var at = skipWhitespace(from: at)
+        guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else {
+            throw JSONSyntaxError(offset: at, problem: "expected a string key")
+        }
         guard depth < Self.maximumDepth else {
-            throw JSONSyntaxError(offset: position, problem: "nesting deeper than \(Self.maximumDepth)")
+            throw JSONSyntaxError(offset: at, problem: "nesting deeper than \(Self.maximumDepth)")
         }
-        guard let byte = peek() else {
-            throw JSONSyntaxError(offset: position, problem: "unexpected end of input")
-        }
-        switch byte {
-        case UInt8(ascii: "{"): try parseObject(depth: depth)
-        case UInt8(ascii: "["): try parseArray(depth: depth)
-        default: try parseScalar(byte)
-        }
-    }
-
-    /// A member's key or value, an element: scalars are parsed in place, containers recurse.
-    @inline(__always)
-    private mutating func parseChild(depth: Int) throws(JSONSyntaxError) {
-        if let byte = peek(), byte != UInt8(ascii: "{"), byte != UInt8(ascii: "["), depth < Self.maximumDepth {
-            try parseScalar(byte)
-        } else {
-            try parseValue(depth: depth)
-        }
-    }
-
-    private mutating func parseObject(depth: Int) throws(JSONSyntaxError) {
-        let index = append(.object, start: Int32(position))
-        position += 1
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") {
-            position += 1
-        } else {
-            while true {
-                skipWhitespace()
-                guard peek() == UInt8(ascii: "\"") else {
-                    throw JSONSyntaxError(offset: position, problem: "expected a string key")
-                }
-                try parseChild(depth: depth + 1)
-                skipWhitespace()
-                guard peek() == UInt8(ascii: ":") else {
-                    throw JSONSyntaxError(offset: position, problem: "expected ':' after a key")
-                }
-                position += 1
-                skipWhitespace()
-                try parseChild(depth: depth + 1)
-                skipWhitespace()
-                if try endOfContainer(closing: UInt8(ascii: "}")) { break }
+        let start = at
+        // Binance's keys are mostly one letter: `"e":` is read as one word, without the scan.
+        if at &+ 4 <= bytes.count {
+            let word = UnsafeRawPointer(bytes.baseAddress! + at).loadUnaligned(as: UInt32.self)
+            let letter = UInt8(truncatingIfNeeded: word >> 8)
+            if word & 0xFFFF_00FF == 0x3A22_0022, letter >= 0x20, letter < 0x80, letter != UInt8(ascii: "\""), letter != UInt8(ascii: "\\") {
+                (entries + written).initialize(to: JSONTape.Entry(
+                    start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: at &+ 3), next: Int32(truncatingIfNeeded: written &+ 1),
+                    kind: .string, hasEscapes: false))
+                written &+= 1
+                return at &+ 4
             }
         }
-        finish(index)
-    }
-
-    private mutating func parseArray(depth: Int) throws(JSONSyntaxError) {
-        let index = append(.array, start: Int32(position))
-        position += 1
-        skipWhitespace()
-        if peek() == UInt8(ascii: "]") {
-            position += 1
-        } else {
-            while true {
-                skipWhitespace()
-                try parseChild(depth: depth + 1)
-                skipWhitespace()
-                if try endOfContainer(closing: UInt8(ascii: "]")) { break }
-            }
+        let escaped = try scanString(at: &at)
+        (entries + written).initialize(to: JSONTape.Entry(
+            start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: at), next: Int32(truncatingIfNeeded: written &+ 1),
+            kind: .string, hasEscapes: escaped))
+        written &+= 1
+        at = skipWhitespace(from: at)
+        guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else {
+            throw JSONSyntaxError(offset: at, problem: "expected ':' after a key")
         }
-        finish(index)
+        return at &+ 1
     }
 
-    /// A string, number or literal starting with `byte`, the byte at `position`.
-    @inline(__always)
-    private mutating func parseScalar(_ byte: UInt8) throws(JSONSyntaxError) {
-        let start = Int32(position)
+    /// Scans the string, number or literal starting with `byte`, the byte at `at`, and moves `at`
+    /// past it; `escaped` tells whether a string contains escapes.
+    @inline(always)
+    private func scanScalar(_ byte: UInt8, at: inout Int, escaped: inout Bool) throws(JSONSyntaxError) -> JSONTape.Kind {
         switch byte {
         case UInt8(ascii: "\""):
-            let escaped = try scanString()
-            appendScalar(.string, start: start, hasEscapes: escaped)
+            escaped = try scanString(at: &at)
+            return .string
         case UInt8(ascii: "t"):
-            try expectLiteral("true")
-            appendScalar(.true, start: start)
+            try expectLiteral("true", at: &at)
+            return .true
         case UInt8(ascii: "f"):
-            try expectLiteral("false")
-            appendScalar(.false, start: start)
+            try expectLiteral("false", at: &at)
+            return .false
         case UInt8(ascii: "n"):
-            try expectLiteral("null")
-            appendScalar(.null, start: start)
+            try expectLiteral("null", at: &at)
+            return .null
         default:
-            try scanNumber()
-            appendScalar(.number, start: start)
+            try scanNumber(at: &at)
+            return .number
         }
     }
 
-    /// Appends a container's entry, to be closed by `finish` once its subtree is on the tape.
-    private mutating func append(_ kind: JSONTape.Kind, start: Int32) -> Int {
-        entries.initializeElement(at: count, to: JSONTape.Entry(start: start, end: start, next: 0, kind: kind, hasEscapes: false))
-        count += 1
-        return count - 1
-    }
-
-    /// Appends a value without children, which ends at `position`.
-    @inline(__always)
-    private mutating func appendScalar(_ kind: JSONTape.Kind, start: Int32, hasEscapes: Bool = false) {
-        entries.initializeElement(at: count, to: JSONTape.Entry(start: start, end: Int32(position), next: Int32(count + 1), kind: kind, hasEscapes: hasEscapes))
-        count += 1
-    }
-
-    /// Closes the container at `index`: it ends here, and its subtree ends with the last entry appended.
-    private func finish(_ index: Int) {
-        entries[index].end = Int32(position)
-        entries[index].next = Int32(count)
-    }
-
-    @inline(__always)
-    func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
-
-    @inline(__always)
-    mutating func skipWhitespace() {
+    @inline(always)
+    private func skipWhitespace(from at: Int) -> Int {
         // Compact JSON has none: one comparison when the next byte is not whitespace.
-        if position < bytes.count, bytes[position] > 0x20 { return }
-        while position < bytes.count {
-            switch bytes[position] {
-            case 0x20, 0x09, 0x0A, 0x0D: position += 1
-            default: return
+        var at = at
+        if at < bytes.count, bytes[at] > 0x20 { return at }
+        while at < bytes.count {
+            switch bytes[at] {
+            case 0x20, 0x09, 0x0A, 0x0D: at &+= 1
+            default: return at
             }
         }
+        return at
     }
 
-    /// After a member or element: consumes ',' (returns false) or the closing bracket (returns true).
-    @inline(__always)
-    private mutating func endOfContainer(closing: UInt8) throws(JSONSyntaxError) -> Bool {
-        guard let byte = peek() else { throw JSONSyntaxError(offset: position, problem: "unterminated container") }
-        position += 1
-        if byte == UInt8(ascii: ",") { return false }
-        if byte == closing { return true }
-        throw JSONSyntaxError(offset: position - 1, problem: "expected ',' or '\(Character(Unicode.Scalar(closing)))'")
-    }
-
-    private mutating func expectLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
+    private func expectLiteral(_ literal: StaticString, at: inout Int) throws(JSONSyntaxError) {
         let count = literal.utf8CodeUnitCount
-        guard position + count <= bytes.count else {
-            throw JSONSyntaxError(offset: position, problem: "truncated literal")
+        guard at + count <= bytes.count else {
+            throw JSONSyntaxError(offset: at, problem: "truncated literal")
         }
         let base = literal.utf8Start
-        for offset in 0..<count where bytes[position + offset] != base[offset] {
-            throw JSONSyntaxError(offset: position, problem: "invalid literal")
+        for offset in 0..<count where bytes[at + offset] != base[offset] {
+            throw JSONSyntaxError(offset: at, problem: "invalid literal")
         }
-        position += count
+        at += count
     }
 
-    /// Scans a string starting at its opening quote, validating its UTF-8; returns whether it
-    /// contains escapes.
-    @inline(__always)
-    private mutating func scanString() throws(JSONSyntaxError) -> Bool {
-        // The position is kept in a local while scanning: stored back through `self` on every
-        // step, it made each load wait for the store before it.
+    /// Scans a string starting at its opening quote at `at`, validating its UTF-8, and moves `at`
+    /// past its closing quote; returns whether it contains escapes.
+    @inline(always)
+    private func scanString(at position: inout Int) throws(JSONSyntaxError) -> Bool {
         let start = position, count = bytes.count
-        var at = position + 1, escaped = false
+        var at = position &+ 1, escaped = false
         defer { position = at }
         while at < count {
             // Plain ASCII eight bytes at a time, up to the first quote, backslash, control byte or
             // byte of a multi-byte sequence.
-            if at + 8 <= count {
+            if at &+ 8 <= count {
                 let special = Self.specialBytes(UnsafeRawPointer(bytes.baseAddress! + at).loadUnaligned(as: UInt64.self))
                 if special == 0 {
-                    at += 8
+                    at &+= 8
                     continue
                 }
-                at += special.trailingZeroBitCount >> 3
+                at &+= special.trailingZeroBitCount >> 3
             }
             let byte = bytes[at]
             if byte == UInt8(ascii: "\"") {
-                at += 1
+                at &+= 1
                 return escaped
             }
             if byte == UInt8(ascii: "\\") {
@@ -286,7 +287,7 @@ private struct Parser {
                 at += length
                 continue
             }
-            at += 1
+            at &+= 1
         }
         throw JSONSyntaxError(offset: start, problem: "unterminated string")
     }
@@ -302,29 +303,33 @@ private struct Parser {
         return quote | backslash | control | (word & highs)
     }
 
-    private mutating func scanNumber() throws(JSONSyntaxError) {
+    /// Scans a number starting at `at` and moves `at` past it.
+    @inline(__always)
+    private func scanNumber(at position: inout Int) throws(JSONSyntaxError) {
         let start = position
-        if peek() == UInt8(ascii: "-") { position += 1 }
+        var at = position
+        defer { position = at }
+        func peek() -> UInt8? { at < bytes.count ? bytes[at] : nil }
+        func skipDigits() {
+            while at < bytes.count, bytes[at].isDigit { at &+= 1 }
+        }
+        if peek() == UInt8(ascii: "-") { at &+= 1 }
         guard let first = peek(), first.isDigit else {
             throw JSONSyntaxError(offset: start, problem: "unexpected character")
         }
-        position += 1
+        at &+= 1
         if first != UInt8(ascii: "0") { skipDigits() }
         if peek() == UInt8(ascii: ".") {
-            position += 1
-            guard peek()?.isDigit == true else { throw JSONSyntaxError(offset: position, problem: "digit expected after '.'") }
+            at &+= 1
+            guard peek()?.isDigit == true else { throw JSONSyntaxError(offset: at, problem: "digit expected after '.'") }
             skipDigits()
         }
         if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
-            position += 1
-            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { position += 1 }
-            guard peek()?.isDigit == true else { throw JSONSyntaxError(offset: position, problem: "digit expected in exponent") }
+            at &+= 1
+            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { at &+= 1 }
+            guard peek()?.isDigit == true else { throw JSONSyntaxError(offset: at, problem: "digit expected in exponent") }
             skipDigits()
         }
-    }
-
-    private mutating func skipDigits() {
-        while position < bytes.count, bytes[position].isDigit { position += 1 }
     }
 }
 

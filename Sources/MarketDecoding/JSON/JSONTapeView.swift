@@ -127,6 +127,16 @@ extension JSONTape {
             guard entries[index].kind == .number else { return nil }
             let raw = self.raw(index)
             let negative = raw.first == UInt8(ascii: "-")
+            let digits = raw.count - (negative ? 1 : 0)
+            if digits <= 18 {
+                // Eighteen digits cannot overflow: no checks per digit (an event time has 13).
+                var magnitude: Int64 = 0
+                for digit in raw.dropFirst(negative ? 1 : 0) {
+                    guard digit.isDigit else { return nil }
+                    magnitude = magnitude &* 10 &+ Int64(digit &- UInt8(ascii: "0"))
+                }
+                return negative ? -magnitude : magnitude
+            }
             var value: Int64 = 0
             // Accumulated towards the sign so that Int64.min parses too.
             for digit in raw.dropFirst(negative ? 1 : 0) {

@@ -31,8 +31,35 @@ struct SizedBuffer: ~Copyable {
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         precondition(bytes.count <= buffer.count - count, "wrote past the size computed")
         guard let source = bytes.baseAddress else { return }
-        (buffer.baseAddress! + count).initialize(from: source, count: bytes.count)
-        count += bytes.count
+        let target = buffer.baseAddress! + count, length = bytes.count
+        if length <= 16 {
+            Self.copySmall(from: UnsafeRawPointer(source), to: UnsafeMutableRawPointer(target), length)
+        } else {
+            target.initialize(from: source, count: length)
+        }
+        count += length
+    }
+
+    /// Copies up to 16 bytes with two loads and two stores of the widest size that fits (they
+    /// overlap in the middle) rather than a call to `memcpy`: a line is mostly keys and values
+    /// of a few bytes each.
+    @inline(__always)
+    private static func copySmall(from source: UnsafeRawPointer, to target: UnsafeMutableRawPointer, _ length: Int) {
+        func copyEnds<Word>(_: Word.Type) {
+            let tail = length - MemoryLayout<Word>.size
+            target.storeBytes(of: source.loadUnaligned(as: Word.self), as: Word.self)
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: tail, as: Word.self), toByteOffset: tail, as: Word.self)
+        }
+        if length >= 8 {
+            copyEnds(UInt64.self)
+        } else if length >= 4 {
+            copyEnds(UInt32.self)
+        } else if length > 0 {
+            // One to three bytes: the first, the middle and the last (some the same byte).
+            target.storeBytes(of: source.load(as: UInt8.self), as: UInt8.self)
+            target.storeBytes(of: source.load(fromByteOffset: length / 2, as: UInt8.self), toByteOffset: length / 2, as: UInt8.self)
+            target.storeBytes(of: source.load(fromByteOffset: length - 1, as: UInt8.self), toByteOffset: length - 1, as: UInt8.self)
+        }
     }
 
     @inline(__always)
