@@ -95,6 +95,14 @@ import Testing
         for tooDeep in [nested(513, around: ""), nested(512, around: "1"), nested(511, around: #"{"a":1}"#)] {
             #expect(throws: JSONSyntaxError.self) { try JSONTape(parsing: tooDeep) }
         }
+        // Brackets left open hold an entry each without a byte after them: an input that stops
+        // (or fails) inside them must still fit the tape.
+        for open in [1, 2, 3, 64, 300, 511, 512, 600] {
+            for unclosed in [String(repeating: "[", count: open), String(repeating: #"{"a":"#, count: open),
+                             String(repeating: "[", count: open) + "1", String(repeating: "[", count: open) + "x"] {
+                #expect(throws: JSONSyntaxError.self) { try JSONTape(parsing: Array(unclosed.utf8)) }
+            }
+        }
     }
 
     @Test func everyValueKnowsItsBytesAndWhereItsSubtreeEnds() throws {

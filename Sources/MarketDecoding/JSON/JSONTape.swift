@@ -35,9 +35,14 @@ public struct JSONTape: Sendable {
         }
         self.bytes = bytes
         var failure: JSONSyntaxError?
-        // Every value takes at least one byte and a separator, so (count + 1) / 2 entries suffice.
+        // Each value starts at a byte of its own, and each but the last and the containers still
+        // open when parsing stops is followed by a byte of its own (a separator, a closing
+        // bracket, whitespace): n values need 2n - open - 1 bytes, and at most `maximumDepth`
+        // are open. (Room for (count + 1) / 2, enough for a whole document, let an unclosed run
+        // of brackets write past the end.)
+        let capacity = (bytes.count + Parser.maximumDepth + 1) / 2 + 1
         entries = bytes.withUnsafeBufferPointer { buffer in
-            [Entry](unsafeUninitializedCapacity: (buffer.count + 1) / 2 + 1) { entries, count in
+            [Entry](unsafeUninitializedCapacity: capacity) { entries, count in
                 var parser = Parser(bytes: buffer, entries: entries.baseAddress!)
                 do throws(JSONSyntaxError) {
                     try parser.parseDocument()
