@@ -43,13 +43,14 @@ public struct JSONTape: Sendable {
         let capacity = (bytes.count + Parser.maximumDepth + 1) / 2 + 1
         entries = bytes.withUnsafeBufferPointer { buffer in
             [Entry](unsafeUninitializedCapacity: capacity) { entries, count in
-                var parser = Parser(bytes: buffer, entries: entries.baseAddress!)
+                let parser = Parser(bytes: buffer, entries: entries.baseAddress!)
+                var written = 0
                 do throws(JSONSyntaxError) {
-                    try parser.parseDocument()
+                    try parser.parseDocument(written: &written)
                 } catch {
                     failure = error
                 }
-                count = parser.count
+                count = written
             }
         }
         if let failure { throw failure }
@@ -77,23 +78,24 @@ public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
 /// A validating parser that appends one `Entry` per value, in document order.
 ///
 /// One loop without recursion: the position, the entry count and the innermost open container
-/// stay in registers from the first byte to the last. While a container is open, its entry's
-/// `next` links to the container around it; closing it sets `next` to where its subtree ends.
+/// stay in registers from the first byte to the last (the parser itself never changes, so its
+/// pointers are not read again after each entry is stored). While a container is open, its
+/// entry's `next` links to the container around it; closing it sets `next` to where its subtree ends.
 private struct Parser {
     static let maximumDepth = 512
 
     let bytes: UnsafeBufferPointer<UInt8>
-    /// Room for every entry the input can hold; the first `count` are written.
+    /// Room for every entry the input can hold.
     let entries: UnsafeMutablePointer<JSONTape.Entry>
-    private(set) var count = 0
 
     init(bytes: UnsafeBufferPointer<UInt8>, entries: UnsafeMutablePointer<JSONTape.Entry>) {
         self.bytes = bytes
         self.entries = entries
     }
 
-    /// Parses the whole input as one value surrounded by optional whitespace.
-    mutating func parseDocument() throws(JSONSyntaxError) {
+    /// Parses the whole input as one value surrounded by optional whitespace; `written` counts
+    /// the entries written, also when parsing fails.
+    func parseDocument(written count: inout Int) throws(JSONSyntaxError) {
         let end = bytes.count
         // Entries written, the innermost open container's entry (-1: none) and how many are open.
         var written = 0, open = -1, depth = 0
@@ -202,16 +204,16 @@ private struct Parser {
             escaped = try scanString(at: &at)
             return .string
         case UInt8(ascii: "t"):
-            try expectLiteral("true", at: &at)
+            at = try expectLiteral("true", at: at)
             return .true
         case UInt8(ascii: "f"):
-            try expectLiteral("false", at: &at)
+            at = try expectLiteral("false", at: at)
             return .false
         case UInt8(ascii: "n"):
-            try expectLiteral("null", at: &at)
+            at = try expectLiteral("null", at: at)
             return .null
         default:
-            try scanNumber(at: &at)
+            at = try scanNumber(at: at)
             return .number
         }
     }
@@ -230,7 +232,9 @@ private struct Parser {
         return at
     }
 
-    private func expectLiteral(_ literal: StaticString, at: inout Int) throws(JSONSyntaxError) {
+    /// The position after `literal`, which must start at `at`. (Positions are passed and
+    /// returned rather than `inout`: the parser's position then never leaves its register.)
+    private func expectLiteral(_ literal: StaticString, at: Int) throws(JSONSyntaxError) -> Int {
         let count = literal.utf8CodeUnitCount
         guard at + count <= bytes.count else {
             throw JSONSyntaxError(offset: at, problem: "truncated literal")
@@ -239,7 +243,7 @@ private struct Parser {
         for offset in 0..<count where bytes[at + offset] != base[offset] {
             throw JSONSyntaxError(offset: at, problem: "invalid literal")
         }
-        at += count
+        return at + count
     }
 
     /// Scans a string starting at its opening quote at `at`, validating its UTF-8, and moves `at`
@@ -308,12 +312,10 @@ private struct Parser {
         return quote | backslash | control | (word & highs)
     }
 
-    /// Scans a number starting at `at` and moves `at` past it.
+    /// The position after the number starting at `start`.
     @inline(__always)
-    private func scanNumber(at position: inout Int) throws(JSONSyntaxError) {
-        let start = position
-        var at = position
-        defer { position = at }
+    private func scanNumber(at start: Int) throws(JSONSyntaxError) -> Int {
+        var at = start
         func peek() -> UInt8? { at < bytes.count ? bytes[at] : nil }
         func skipDigits() {
             while at < bytes.count, bytes[at].isDigit { at &+= 1 }
@@ -335,6 +337,7 @@ private struct Parser {
             guard peek()?.isDigit == true else { throw JSONSyntaxError(offset: at, problem: "digit expected in exponent") }
             skipDigits()
         }
+        return at
     }
 }
 
