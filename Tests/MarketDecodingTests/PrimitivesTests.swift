@@ -120,6 +120,33 @@ import Testing
         #expect(spaced.root["a"]?.elements.count == 2 && spaced.root["c"]?.string == "x\"y")
     }
 
+    @Test func digitRunsEndAtTheirFirstNonDigitAtEveryOffset() throws {
+        // Digits are read eight at a time: whatever follows a run, at whatever offset, ends it.
+        for length in 1...20 {
+            let digits = String((0..<length).map { Character(String(($0 * 7 + 3) % 10)) }) // 3074185296...: no leading zero
+            let value = try JSONTape(parsing: Array("[\(digits)]".utf8)).root.elements[0]
+            #expect(value.rawBytes.count == length && value.kind == .number)
+            if length <= 18 { #expect(value.int64 == Int64(digits)) }
+            for after in ["/", ":", "\u{7F}", "é", " ", "a", ".5", "e1", "x"] {
+                let text = "[\(digits)\(after)]"
+                let accepted = (try? JSONTape(parsing: Array(text.utf8))) != nil
+                #expect(accepted == [" ", ".5", "e1"].contains(after), "\(text)")
+            }
+        }
+        for word in ["12345678", "00000000", "99999999", "09876543"] {
+            let bytes = Array(word.utf8)
+            let packed = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+            #expect(DigitWords.value(ofEight: packed) == UInt64(word) && DigitWords.leadingDigits(packed) == 8)
+        }
+        for stop: UInt8 in [0x2F, 0x3A, 0x00, 0xFA, 0xFF] {
+            for at in 0..<8 {
+                var bytes = Array("31415926".utf8)
+                bytes[at] = stop
+                #expect(DigitWords.leadingDigits(bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }) == at)
+            }
+        }
+    }
+
     @Test func integersReadExactlyToTheLimitsOfInt64() throws {
         let cases: [(String, Int64?)] = [
             ("0", 0), ("-0", 0), ("1800000000000", 1_800_000_000_000), ("-42", -42),

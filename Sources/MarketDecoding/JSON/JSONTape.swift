@@ -254,9 +254,19 @@ private struct Parser {
         var at = position &+ 1, escaped = false
         defer { position = at }
         while at < count {
-            // Plain ASCII eight bytes at a time, up to the first quote, backslash, control byte or
-            // byte of a multi-byte sequence.
-            if at &+ 8 <= count {
+            // Plain ASCII sixteen or eight bytes at a time, up to the first quote, backslash,
+            // control byte or byte of a multi-byte sequence. (Two words side by side: most of
+            // Binance's values end within the first sixteen bytes, found in one step.)
+            if at &+ 16 <= count {
+                let words = UnsafeRawPointer(bytes.baseAddress! + at)
+                let low = Self.specialBytes(words.loadUnaligned(as: UInt64.self))
+                let high = Self.specialBytes(words.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                if low | high == 0 {
+                    at &+= 16
+                    continue
+                }
+                at &+= low != 0 ? low.trailingZeroBitCount >> 3 : 8 &+ high.trailingZeroBitCount >> 3
+            } else if at &+ 8 <= count {
                 let special = Self.specialBytes(UnsafeRawPointer(bytes.baseAddress! + at).loadUnaligned(as: UInt64.self))
                 if special == 0 {
                     at &+= 8
@@ -316,27 +326,40 @@ private struct Parser {
     @inline(__always)
     private func scanNumber(at start: Int) throws(JSONSyntaxError) -> Int {
         var at = start
-        func peek() -> UInt8? { at < bytes.count ? bytes[at] : nil }
-        func skipDigits() {
-            while at < bytes.count, bytes[at].isDigit { at &+= 1 }
-        }
-        if peek() == UInt8(ascii: "-") { at &+= 1 }
-        guard let first = peek(), first.isDigit else {
+        if byte(at) == UInt8(ascii: "-") { at &+= 1 }
+        guard let first = byte(at), first.isDigit else {
             throw JSONSyntaxError(offset: start, problem: "unexpected character")
         }
         at &+= 1
-        if first != UInt8(ascii: "0") { skipDigits() }
-        if peek() == UInt8(ascii: ".") {
+        if first != UInt8(ascii: "0") { at = digitsEnd(from: at) }
+        if byte(at) == UInt8(ascii: ".") {
             at &+= 1
-            guard peek()?.isDigit == true else { throw JSONSyntaxError(offset: at, problem: "digit expected after '.'") }
-            skipDigits()
+            guard byte(at)?.isDigit == true else { throw JSONSyntaxError(offset: at, problem: "digit expected after '.'") }
+            at = digitsEnd(from: at)
         }
-        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+        if byte(at) == UInt8(ascii: "e") || byte(at) == UInt8(ascii: "E") {
             at &+= 1
-            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { at &+= 1 }
-            guard peek()?.isDigit == true else { throw JSONSyntaxError(offset: at, problem: "digit expected in exponent") }
-            skipDigits()
+            if byte(at) == UInt8(ascii: "+") || byte(at) == UInt8(ascii: "-") { at &+= 1 }
+            guard byte(at)?.isDigit == true else { throw JSONSyntaxError(offset: at, problem: "digit expected in exponent") }
+            at = digitsEnd(from: at)
         }
+        return at
+    }
+
+    /// The byte at `at`, nil at the end of the input.
+    @inline(__always)
+    private func byte(_ at: Int) -> UInt8? { at < bytes.count ? bytes[at] : nil }
+
+    /// The position after the run of digits starting at `at`, read eight at a time.
+    @inline(__always)
+    private func digitsEnd(from start: Int) -> Int {
+        var at = start
+        while at &+ 8 <= bytes.count {
+            let digits = DigitWords.leadingDigits(UnsafeRawPointer(bytes.baseAddress! + at).loadUnaligned(as: UInt64.self))
+            at &+= digits
+            if digits < 8 { return at }
+        }
+        while at < bytes.count, bytes[at].isDigit { at &+= 1 }
         return at
     }
 }
