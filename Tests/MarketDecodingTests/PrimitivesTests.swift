@@ -9,9 +9,11 @@ import Testing
         (Int64(1_709_210_096_000_001), "2024-02-29T12:34:56.000001Z"),
         (Int64(4_133_404_799_999_999), "2100-12-25T07:59:59.999999Z"),
         (Int64(-1), "1969-12-31T23:59:59.999999Z"),
+        (Int64(253_402_300_800_000_000), "10000-01-01T00:00:00.000000Z"),
     ])
     func utcTimeMatchesFoundation(micros: Int64, expected: String) {
         #expect(UTCTime(microsecondsSinceEpoch: micros).iso8601 == expected)
+        #expect(UTCTime(microsecondsSinceEpoch: micros).quotedISO8601 == Array("\"\(expected)\"".utf8))
     }
 
     @Test func utcTimeAgreesWithFoundationAcrossYears() {

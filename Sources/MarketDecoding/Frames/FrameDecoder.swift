@@ -73,12 +73,12 @@ public struct FrameDecoder: Sendable {
     }
 
     private func decodePayload(_ payload: JSONValue, stream: JSONValue?, frame: InboundFrame, into outcome: inout FrameOutcome) {
-        let recvTime = FieldTable.quoted(UTCTime(microsecondsSinceEpoch: frame.receivedAtMicros).iso8601)
+        let recvTime = UTCTime(microsecondsSinceEpoch: frame.receivedAtMicros).quotedISO8601
         let streamName = stream.map { $0.string ?? "" }
         let context = FrameContext(
             frame: frame, tape: payload.tape, stream: stream, streamName: streamName,
             streamFingerprint: streamName.map(EventIdentity.fingerprint(stream:)), recvTime: recvTime,
-            header: stream.map { KnownEventEncoder.header(stream: Array($0.rawBytes), recvTime: recvTime) })
+            header: stream.map { KnownEventEncoder.header(stream: $0.rawBytes, recvTime: recvTime) })
         payload.tape.withView { view in
             var plan = PayloadPlan()
             switch view.kind(payload.index) {

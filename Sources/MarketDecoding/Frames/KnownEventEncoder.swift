@@ -59,8 +59,14 @@ final class KnownEventEncoder: Sendable {
 
     /// What every line carries between its type and its event time value:
     /// `,"stream":<stream>,"recvTime":<recvTime>,"eventTime":` (both arguments JSON strings).
-    static func header(stream: [UInt8], recvTime: [UInt8]) -> [UInt8] {
-        streamKey + stream + recvTimeKey + recvTime + eventTimeKey
+    static func header(stream: some Collection<UInt8>, recvTime: [UInt8]) -> [UInt8] {
+        var header = streamKey
+        header.reserveCapacity(streamKey.count + stream.count + recvTimeKey.count + recvTime.count + eventTimeKey.count)
+        header.append(contentsOf: stream)
+        header.append(contentsOf: recvTimeKey)
+        header.append(contentsOf: recvTime)
+        header.append(contentsOf: eventTimeKey)
+        return header
     }
 
     /// The members of the event object at `event`, in one pass.

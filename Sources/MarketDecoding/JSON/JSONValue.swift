@@ -63,6 +63,10 @@ public struct JSONValue: Sendable {
     /// The value of the first member named `key`, if this is an object holding one.
     public subscript(key: String) -> JSONValue? {
         guard kind == .object else { return nil }
+        // A short key (every key a frame is routed by) is compared as one packed integer.
+        if let packed = JSONTape.View.pack(key.utf8) {
+            return tape.withView { $0.member(of: index, packedKey: packed) }.map { JSONValue(tape: tape, index: $0) }
+        }
         var child = index + 1
         let end = Int(entry.next)
         while child < end {

@@ -30,7 +30,52 @@ public struct UTCTime: Sendable, Equatable {
 
     /// `2026-11-21T13:05:01.123456Z`
     public var iso8601: String {
-        "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(microsecond, 6))Z"
+        guard (0...9999).contains(year) else {
+            return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(microsecond, 6))Z"
+        }
+        return String(unsafeUninitializedCapacity: Self.iso8601Length) { text in
+            writeISO8601(text.baseAddress!)
+            return Self.iso8601Length
+        }
+    }
+
+    /// `iso8601` in quotes, as a JSON string's bytes: every record's `recvTime`, written once per
+    /// frame straight into bytes.
+    public var quotedISO8601: [UInt8] {
+        guard (0...9999).contains(year) else { return Array("\"\(iso8601)\"".utf8) }
+        return [UInt8](unsafeUninitializedCapacity: Self.iso8601Length + 2) { bytes, count in
+            bytes[0] = UInt8(ascii: "\"")
+            writeISO8601(bytes.baseAddress! + 1)
+            bytes[Self.iso8601Length + 1] = UInt8(ascii: "\"")
+            count = Self.iso8601Length + 2
+        }
+    }
+
+    private static let iso8601Length = 27
+
+    /// Writes the 27 bytes of `iso8601` at `text`, for a year of four digits.
+    private func writeISO8601(_ text: UnsafeMutablePointer<UInt8>) {
+        func digits(_ value: Int, _ width: Int, at offset: Int) {
+            var rest = value
+            for place in stride(from: offset + width - 1, through: offset, by: -1) {
+                text[place] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+            }
+        }
+        digits(year, 4, at: 0)
+        text[4] = UInt8(ascii: "-")
+        digits(month, 2, at: 5)
+        text[7] = UInt8(ascii: "-")
+        digits(day, 2, at: 8)
+        text[10] = UInt8(ascii: "T")
+        digits(hour, 2, at: 11)
+        text[13] = UInt8(ascii: ":")
+        digits(minute, 2, at: 14)
+        text[16] = UInt8(ascii: ":")
+        digits(second, 2, at: 17)
+        text[19] = UInt8(ascii: ".")
+        digits(microsecond, 6, at: 20)
+        text[26] = UInt8(ascii: "Z")
     }
 
     /// `20261121T130501.123456Z`: sortable, and safe in a file name.
