@@ -58,7 +58,8 @@ let package = Package(
             providers: [.apt(["libyaml-dev"])]
         ),
         .target(name: "YAMLReader", dependencies: ["CYAML"]),
-        .target(name: "MarketDecoding"),
+        .target(name: "CJSONScan"),
+        .target(name: "MarketDecoding", dependencies: ["CJSONScan"]),
         .target(name: "CLinux", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "RecordStorage", dependencies: ["MarketDecoding", "CLinux", "Clocks"]),
         .target(name: "StreamVerification", dependencies: ["RecordStorage", "MarketDecoding"]),

@@ -1,3 +1,5 @@
+import CJSONScan
+
 /// A parsed JSON document that remembers where every value sits in the original bytes.
 ///
 /// The tape never converts numbers or strings: it records byte ranges, so an encoder can copy a
@@ -258,14 +260,12 @@ private struct Parser {
             // control byte or byte of a multi-byte sequence. (Two words side by side: most of
             // Binance's values end within the first sixteen bytes, found in one step.)
             if at &+ 16 <= count {
-                let words = UnsafeRawPointer(bytes.baseAddress! + at)
-                let low = Self.specialBytes(words.loadUnaligned(as: UInt64.self))
-                let high = Self.specialBytes(words.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-                if low | high == 0 {
+                let stops = sc_json_string_stops16(bytes.baseAddress! + at)
+                if stops == 0 {
                     at &+= 16
                     continue
                 }
-                at &+= low != 0 ? low.trailingZeroBitCount >> 3 : 8 &+ high.trailingZeroBitCount >> 3
+                at &+= stops.trailingZeroBitCount
             } else if at &+ 8 <= count {
                 let special = Self.specialBytes(UnsafeRawPointer(bytes.baseAddress! + at).loadUnaligned(as: UInt64.self))
                 if special == 0 {
