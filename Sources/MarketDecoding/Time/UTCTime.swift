@@ -53,29 +53,20 @@ public struct UTCTime: Sendable, Equatable {
 
     private static let iso8601Length = 27
 
-    /// Writes the 27 bytes of `iso8601` at `text`, for a year of four digits.
+    /// Writes the 27 bytes of `iso8601` at `text`, for a year of four digits: each field's digits
+    /// right-aligned in its width, then the byte that follows it.
     private func writeISO8601(_ text: UnsafeMutablePointer<UInt8>) {
-        func digits(_ value: Int, _ width: Int, at offset: Int) {
+        var end = 0
+        for (value, width, after) in [(year, 4, "-"), (month, 2, "-"), (day, 2, "T"), (hour, 2, ":"), (minute, 2, ":"),
+                                      (second, 2, "."), (microsecond, 6, "Z")] as [(Int, Int, Unicode.Scalar)] {
             var rest = value
-            for place in stride(from: offset + width - 1, through: offset, by: -1) {
+            for place in stride(from: end + width - 1, through: end, by: -1) {
                 text[place] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
                 rest /= 10
             }
+            text[end + width] = UInt8(ascii: after)
+            end += width + 1
         }
-        digits(year, 4, at: 0)
-        text[4] = UInt8(ascii: "-")
-        digits(month, 2, at: 5)
-        text[7] = UInt8(ascii: "-")
-        digits(day, 2, at: 8)
-        text[10] = UInt8(ascii: "T")
-        digits(hour, 2, at: 11)
-        text[13] = UInt8(ascii: ":")
-        digits(minute, 2, at: 14)
-        text[16] = UInt8(ascii: ":")
-        digits(second, 2, at: 17)
-        text[19] = UInt8(ascii: ".")
-        digits(microsecond, 6, at: 20)
-        text[26] = UInt8(ascii: "Z")
     }
 
     /// `20261121T130501.123456Z`: sortable, and safe in a file name.
