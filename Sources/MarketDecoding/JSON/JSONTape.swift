@@ -220,6 +220,7 @@ private struct Parser {
         }
     }
 
+    /// The position of the first byte from `at` on that is not JSON whitespace.
     @inline(always)
     private func skipWhitespace(from at: Int) -> Int {
         // Compact JSON has none: one comparison when the next byte is not whitespace.
@@ -256,9 +257,9 @@ private struct Parser {
         var at = position &+ 1, escaped = false
         defer { position = at }
         while at < count {
-            // Plain ASCII sixteen or eight bytes at a time, up to the first quote, backslash,
-            // control byte or byte of a multi-byte sequence. (Two words side by side: most of
-            // Binance's values end within the first sixteen bytes, found in one step.)
+            // Plain ASCII sixteen bytes a step (SSE2, `CJSONScan`), eight (one word) near the
+            // message's end, up to the first quote, backslash, control byte or byte of a
+            // multi-byte sequence: most of Binance's values end within their first sixteen bytes.
             if at &+ 16 <= count {
                 let stops = sc_json_string_stops16(bytes.baseAddress! + at)
                 if stops == 0 {
