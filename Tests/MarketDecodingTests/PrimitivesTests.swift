@@ -55,8 +55,8 @@ import Testing
     }
 
     @Test func stringsEndWhereTheirQuoteIsAtEveryOffset() throws {
-        // Strings are scanned eight bytes at a time: the quote, an escape or a control byte must be
-        // found wherever it falls in the word.
+        // Strings are scanned sixteen bytes at a time, the last bytes of a message one by one: the
+        // quote, an escape or a control byte must be found wherever it falls.
         for count in 0..<24 {
             let plain = String(repeating: "a", count: count), accented = String(repeating: "é", count: count)
             let escaped = try JSONTape(parsing: Array(#"["\#(plain)\"\#(plain)",1]"#.utf8))
