@@ -14,9 +14,13 @@ let webSocketServing: [Target.Dependency] = [
 /// the functions the daemon runs placed together in the order `scripts/order-symbols` recorded, so
 /// the pages of code it keeps mapped hold little else (a name the list no longer finds is skipped:
 /// a stale list packs less, it never breaks the link). Packs best when every module is built with
-/// function sections, as `scripts/build-release` does.
+/// function sections, as `scripts/build-release` does. The C++ runtime the Swift runtime calls
+/// (string, tree and `new` helpers) is linked from `libstdc++.a`: `static-cxx/` is searched first
+/// and holds a linker script under the shared library's name, so the toolchain's `-lstdc++`
+/// takes those few functions rather than mapping all of `libstdc++.so` (~1 MiB resident).
 let leanDaemonLinking: [LinkerSetting] = [
     .unsafeFlags([
+        "-L", "\(Context.packageDirectory)/Sources/StreamCollectorCLI/static-cxx",
         "-use-ld=lld",
         "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
         "-Xlinker", "--no-export-dynamic",
@@ -86,7 +90,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-        ], exclude: ["symbol-order.txt"], linkerSettings: leanDaemonLinking),
+        ], exclude: ["symbol-order.txt", "static-cxx"], linkerSettings: leanDaemonLinking),
         // Test support — fault injection, a sequenced feed, completeness checks — for the tests,
         // the soak and the benchmarks; never linked into stream-collector.
         .target(name: "CollectorTestKit", dependencies: [

@@ -23,6 +23,11 @@ enum LibraryLog {
         }
     }
 
+    /// A line of the transport's own about how it set the library up, to the same sink.
+    static func report(isError: Bool, _ text: String) {
+        sink.withLock { $0 }?(isError, text)
+    }
+
     private static let emit: @convention(c) (Int32, UnsafePointer<CChar>?) -> Void = { level, line in
         guard let line else { return }
         var trimmed = Substring(String(cString: line))
@@ -31,7 +36,7 @@ enum LibraryLog {
         let text = String(trimmed)
         let isError = level & LLL_ERR != 0
         if isError { lastError.withLock { $0 = text } }
-        sink.withLock { $0 }?(isError, text)
+        report(isError: isError, text)
     }
 }
 

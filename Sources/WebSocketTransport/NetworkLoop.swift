@@ -173,7 +173,9 @@ public final class NetworkLoop: @unchecked Sendable {
         info.protocols = UnsafePointer(protocols)
         info.gid = -1
         info.uid = -1
-        info.options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
+        // The system store is trusted by `sc_tls_trust_system_store` (by hash, one root at a time),
+        // not by lws's default, which parses and keeps every root of the bundle.
+        info.options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT) | UInt64(LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS)
         info.user = Unmanaged.passUnretained(self).toOpaque()
         info.pt_serv_buf_size = UInt32(options.receiveChunkBytes)
         info.client_ssl_ca_filepath = caPath.map { UnsafePointer($0) }
@@ -646,7 +648,12 @@ private let paceTimerFired: @convention(c) (UnsafeMutablePointer<lws_sorted_usec
 
 /// The one protocol callback: finds the loop through the context's user pointer.
 private let networkLoopCallback: @convention(c) (OpaquePointer?, lws_callback_reasons, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int) -> Int32 = {
-    wsi, reason, _, input, length in
+    wsi, reason, user, input, length in
+    // While lws creates the context, on the thread creating it: `user` is the client SSL_CTX.
+    if reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS, let user {
+        if sc_tls_trust_system_store(user) != 0 { LibraryLog.report(isError: true, "no system CA store found (neither its directory nor its bundle file): only tls.ca_file is trusted") }
+        return 0
+    }
     guard let wsi, let context = lws_get_context(wsi), let owner = lws_context_user(context) else { return 0 }
     let loop = Unmanaged<NetworkLoop>.fromOpaque(owner).takeUnretainedValue()
     return loop.handle(wsi, reason, input, length)

@@ -22,19 +22,32 @@ struct TestCertificates {
             ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
              "-out", "server.pem", "-days", "2", "-extfile", "server.ext"],
         ]
-        for arguments in steps {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = arguments
-            process.currentDirectoryURL = folder
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw HarnessError("openssl \(arguments.joined(separator: " ")) failed (is the openssl package installed?)")
-            }
-        }
+        for arguments in steps { try openssl(arguments, in: folder) }
         return TestCertificates(folder: folder)
+    }
+
+    /// A CA directory laid out as a system store is (`openssl rehash`: each root under its
+    /// subject hash) holding this test CA, in the certificates' folder; `empty` leaves it bare.
+    func systemStore(empty: Bool = false) throws -> String {
+        let store = folder.appendingPathComponent(empty ? "empty-store" : "store")
+        try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
+        guard !empty else { return store.path }
+        try FileManager.default.copyItem(atPath: caPath, toPath: store.appendingPathComponent("test-ca.pem").path)
+        try Self.openssl(["rehash", store.path], in: folder)
+        return store.path
+    }
+
+    private static func openssl(_ arguments: [String], in folder: URL) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw HarnessError("openssl \(arguments.joined(separator: " ")) failed (is the openssl package installed?)")
+        }
     }
 }
