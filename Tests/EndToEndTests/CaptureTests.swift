@@ -83,43 +83,36 @@ import Testing
         #expect(daemon.log.contains("all 3 subscriptions acknowledged"))
     }
 
-    @Test func capturesEveryEventExactlyOnceOverTLSWithATestCA() async throws {
+    /// Every event arrives over wss:// from a server whose certificate a test CA signed, that CA
+    /// trusted the way `trust` says: a line of configuration and the daemon's environment.
+    func assertCapturesOverTLS(trust: (TestCertificates) throws -> (configuration: String, environment: [String: String])) async throws {
         let certificates = try TestCertificates.make()
         let server = try await TestServer.start(tls: certificates)
         defer { Task { await server.stop() } }
-        let daemon = try DaemonProcess(configuration: configuration(
-            endpoint: "wss://localhost:\(server.port)/market", extra: "tls:\n  ca_file: \(certificates.caPath)"))
+        let (extra, environment) = try trust(certificates)
+        let daemon = try DaemonProcess(configuration: configuration(endpoint: "wss://localhost:\(server.port)/market", extra: extra),
+                                       environment: environment)
         let connection = try await server.subscriber(to: Self.streams)
         let expected = try await publishKnownEvents(server, on: connection)
         try await assertCaptured(daemon, expected: expected)
+    }
+
+    @Test func capturesEveryEventExactlyOnceOverTLSWithATestCA() async throws {
+        try await assertCapturesOverTLS { ("tls:\n  ca_file: \($0.caPath)", [:]) }
     }
 
     /// The system store is trusted through its hashed directory, one root at a time as a
     /// handshake needs it (the system's bundle, the same roots in one file, is not parsed at
     /// start): a CA found only in that directory is trusted.
     @Test func trustsTheSystemStoreThroughItsHashedDirectory() async throws {
-        let certificates = try TestCertificates.make()
-        let server = try await TestServer.start(tls: certificates)
-        defer { Task { await server.stop() } }
-        // OpenSSL's default bundle on Debian (OPENSSLDIR is /usr/lib/ssl): the system's own.
-        let daemon = try DaemonProcess(configuration: configuration(endpoint: "wss://localhost:\(server.port)/market"),
-                                       environment: ["SSL_CERT_DIR": try certificates.systemStore(), "SSL_CERT_FILE": "/usr/lib/ssl/cert.pem"])
-        let connection = try await server.subscriber(to: Self.streams)
-        let expected = try await publishKnownEvents(server, on: connection)
-        try await assertCaptured(daemon, expected: expected)
+        // SSL_CERT_FILE: OpenSSL's default bundle on Debian (OPENSSLDIR is /usr/lib/ssl), the system's own.
+        try await assertCapturesOverTLS { ("", ["SSL_CERT_DIR": try $0.systemStore(), "SSL_CERT_FILE": "/usr/lib/ssl/cert.pem"]) }
     }
 
     /// A bundle that is not the system's own, named by SSL_CERT_FILE, is trusted as OpenSSL
     /// would trust it, also when the store's directory holds nothing.
     @Test func trustsABundleNamedBySSLCertFile() async throws {
-        let certificates = try TestCertificates.make()
-        let server = try await TestServer.start(tls: certificates)
-        defer { Task { await server.stop() } }
-        let daemon = try DaemonProcess(configuration: configuration(endpoint: "wss://localhost:\(server.port)/market"),
-                                       environment: ["SSL_CERT_DIR": try certificates.systemStore(empty: true), "SSL_CERT_FILE": certificates.caPath])
-        let connection = try await server.subscriber(to: Self.streams)
-        let expected = try await publishKnownEvents(server, on: connection)
-        try await assertCaptured(daemon, expected: expected)
+        try await assertCapturesOverTLS { ("", ["SSL_CERT_DIR": try $0.systemStore(empty: true), "SSL_CERT_FILE": $0.caPath]) }
     }
 
     @Test func refusesAnUntrustedCertificateAndWritesNothing() async throws {
