@@ -29,7 +29,8 @@ public final class NetworkLoop: @unchecked Sendable {
     // (`handle` and `drainCommands`, lws's entry points, check it); the rest is immutable or locked.
     /// Settings fixed for the context's life.
     public struct Options: Sendable {
-        /// An extra trust anchor (PEM) on top of the system store. Verification is always on.
+        /// An extra trust anchor (PEM) on top of the system store, which is read by hash one root at
+        /// a time (`sc_tls_trust_system_store`). Verification is always on.
         public var caFile: String?
         /// Size of lws's per-thread receive buffer: the largest chunk a callback gets.
         public var receiveChunkBytes = 65_536
@@ -646,10 +647,12 @@ private let paceTimerFired: @convention(c) (UnsafeMutablePointer<lws_sorted_usec
     Unmanaged<NetworkLoop>.fromOpaque(owner).takeUnretainedValue().pace(because: .deadline, nowNanos: MonotonicClock.nowNanoseconds())
 }
 
-/// The one protocol callback: finds the loop through the context's user pointer.
+/// The one protocol callback: trusts the system CA store when lws asks for extra client
+/// certificates (while it creates the context, before any loop state exists), and hands every
+/// other reason to the loop it finds through the context's user pointer.
 private let networkLoopCallback: @convention(c) (OpaquePointer?, lws_callback_reasons, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int) -> Int32 = {
     wsi, reason, user, input, length in
-    // While lws creates the context, on the thread creating it: `user` is the client SSL_CTX.
+    // `user` is the client SSL_CTX.
     if reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS, let user {
         if sc_tls_trust_system_store(user) != 0 { LibraryLog.report(isError: true, "no system CA store found (neither its directory nor its bundle file): only tls.ca_file is trusted") }
         return 0
