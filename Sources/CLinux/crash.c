@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,6 +37,11 @@ static void finish_fatal_signal(int signal_number, siginfo_t *info, void *contex
 }
 
 int sc_exit_after_crash_handlers(void) {
+    sigset_t fatal;
+    sigemptyset(&fatal);
+    for (size_t index = 0; index < FATAL_SIGNAL_COUNT; index++) sigaddset(&fatal, fatal_signals[index]);
+    int failed = pthread_sigmask(SIG_UNBLOCK, &fatal, NULL);
+    if (failed != 0) return failed;
     for (size_t index = 0; index < FATAL_SIGNAL_COUNT; index++) {
         struct sigaction current;
         if (sigaction(fatal_signals[index], NULL, &current) != 0) return errno;

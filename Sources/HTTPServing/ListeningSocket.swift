@@ -2,7 +2,7 @@ import NIOCore
 import NIOPosix
 
 /// A bound server socket with its own one-thread event loop: what every server here is built on.
-/// `stop` closes it and every connection it accepted.
+/// `stop` (or, from a thread that may block, `syncStop`) closes it and every connection it accepted.
 public final class ListeningSocket: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channel: Channel
@@ -11,17 +11,18 @@ public final class ListeningSocket: Sendable {
     public var port: Int { channel.localAddress?.port ?? 0 }
 
     /// Binds `host:port` (address reuse on, `backlog` pending connections) with `configure`
-    /// adding the per-connection setup; throws the bind error (address in use ...).
+    /// adding the per-connection setup; throws the bind error (address in use ...). Blocks the
+    /// caller while the socket is bound, which is quick.
     public static func bind(host: String, port: Int, backlog: Int32 = 256,
-                            configure: (ServerBootstrap) -> ServerBootstrap) async throws -> ListeningSocket {
+                            configure: (ServerBootstrap) -> ServerBootstrap) throws -> ListeningSocket {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let bootstrap = configure(ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1))
         do {
-            return ListeningSocket(group: group, channel: try await bootstrap.bind(host: host, port: port).get())
+            return ListeningSocket(group: group, channel: try bootstrap.bind(host: host, port: port).wait())
         } catch {
-            try? await group.shutdownGracefully()
+            try? group.syncShutdownGracefully()
             throw error
         }
     }
@@ -35,5 +36,11 @@ public final class ListeningSocket: Sendable {
     public func stop() async {
         try? await channel.close().get()
         try? await group.shutdownGracefully()
+    }
+
+    /// `stop` for a thread that may block (not an event loop, not Swift's cooperative pool).
+    public func syncStop() {
+        try? channel.close().wait()
+        try? group.syncShutdownGracefully()
     }
 }

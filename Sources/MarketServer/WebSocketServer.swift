@@ -31,7 +31,7 @@ public final class WebSocketServer: Sendable {
                              intercept: (@Sendable (Channel) -> EventLoopFuture<Bool>)? = nil,
                              upgrades: @escaping @Sendable (_ uri: String) -> Bool = { _ in true },
                              answer: @escaping @Sendable (PlainHTTPRequest) -> HTTPAnswer = { _ in .notFound }) async throws -> WebSocketServer {
-        let socket = try await ListeningSocket.bind(host: host, port: port) { bootstrap in
+        let socket = try ListeningSocket.bind(host: host, port: port) { bootstrap in
             bootstrap
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { channel in

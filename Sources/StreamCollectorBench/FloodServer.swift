@@ -24,7 +24,7 @@ final class FloodServer: Sendable {
                 certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
                 privateKey: .privateKey(try NIOSSLPrivateKey(file: key ?? "", format: .pem))))
         }
-        let socket = try await ListeningSocket.bind(host: "127.0.0.1", port: 0) { bootstrap in
+        let socket = try ListeningSocket.bind(host: "127.0.0.1", port: 0) { bootstrap in
             bootstrap
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { channel in

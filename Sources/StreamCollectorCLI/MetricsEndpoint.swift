@@ -22,8 +22,8 @@ enum MetricsEndpoint {
         return registry
     }
 
-    static func start(on address: ListenAddress, registry: PrometheusCollectorRegistry, service: CollectorService) async throws -> ListeningSocket {
-        try await HTTPServer.start(host: address.host, port: address.port) { request in
+    static func start(on address: ListenAddress, registry: PrometheusCollectorRegistry, service: CollectorService) throws -> ListeningSocket {
+        try HTTPServer.start(host: address.host, port: address.port) { request in
             switch request.path {
             case "/metrics":
                 service.refreshGauges()

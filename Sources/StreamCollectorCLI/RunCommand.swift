@@ -5,7 +5,7 @@ import HTTPServing
 import Logging
 import SystemService
 
-struct RunCommand: AsyncParsableCommand {
+struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the collector in the foreground until SIGTERM or SIGINT.",
@@ -27,14 +27,17 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Configuration file (YAML or JSON). Without it: built-in defaults and the environment.")
     var config: String?
 
-    func run() async throws {
+    /// Runs on the main thread, which then waits for signals. Nothing here uses Swift concurrency
+    /// (see `ServiceSupervisor`): the daemon's threads are the network thread, the collector's
+    /// Dispatch queues and, with `metrics.listen`, one event-loop thread.
+    func run() throws {
         MallocPolicy.apply()
         let configuration = try loadConfiguration(config)
         let level = LogLevelControl(Logger.Level(rawValue: configuration.logLevel) ?? .info)
         LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: level) }
         let logger = Logger(label: "stream-collector")
         // Handled from here on: a SIGHUP during start-up must not end the process.
-        let signals = Signals.stream(of: [.terminate, .interrupt, .hangUp])
+        let signals = Signals.inbox(of: [.terminate, .interrupt, .hangUp])
         let registry = configuration.metricsListen.map { _ in MetricsEndpoint.bootstrap() }
         let service: CollectorService
         do {
@@ -47,7 +50,7 @@ struct RunCommand: AsyncParsableCommand {
         var metrics: ListeningSocket?
         if let address = configuration.metricsListen, let registry {
             do {
-                metrics = try await MetricsEndpoint.start(on: address, registry: registry, service: service)
+                metrics = try MetricsEndpoint.start(on: address, registry: registry, service: service)
                 logger.info("metrics on http://\(ListenAddress(host: address.host, port: metrics?.port ?? address.port))/metrics and /healthz")
             } catch {
                 logger.critical("cannot listen on metrics.listen \(address): \(error); choose another address, or set metrics.listen to \"\" for no metrics endpoint")
@@ -56,11 +59,11 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         let supervisor = ServiceSupervisor(service: service, notifier: ServiceNotifier(), logger: logger)
-        await supervisor.ready()
-        let heartbeat = Task { await supervisor.run() }
-        for await signal in signals {
+        supervisor.ready()
+        while true {
+            let signal = signals.next()
             if signal == .hangUp {
-                await supervisor.reload {
+                supervisor.reload {
                     let requested = try ConfigurationLoader.load(path: config)
                     let restartOnly = service.reload(requested)
                     level.level = Logger.Level(rawValue: requested.logLevel) ?? level.level
@@ -69,10 +72,9 @@ struct RunCommand: AsyncParsableCommand {
                 continue
             }
             logger.info("received \(signal.rawValue); stopping")
-            await supervisor.stopping()
-            heartbeat.cancel()
+            supervisor.stopping()
             service.stop()
-            await metrics?.stop()
+            metrics?.syncStop()
             return
         }
     }

@@ -1,5 +1,6 @@
 import Clocks
 import Collector
+import Dispatch
 import Logging
 import MarketDecoding
 import SystemService
@@ -14,9 +15,18 @@ import SystemService
 ///   (`reconnecting in 20 s (attempt 9): connection refused`), the disk;
 /// - `RELOADING=1`/`READY=1` around a reload, `STOPPING=1`.
 /// Each change of watchdog state is logged once with its reason.
-actor ServiceSupervisor {
+///
+/// Its state is owned by a serial queue of its own; the checks run there from a Dispatch timer,
+/// apart from the collector's queues, so they see those wedge. It uses no Swift concurrency:
+/// the `run` process never puts work on Swift's global executor, whose first use starts
+/// libdispatch's pool monitor and with it a wake-up every second for the process's life.
+final class ServiceSupervisor: @unchecked Sendable {
+    // @unchecked: the `var`s below are touched only on `queue` (checked in `check`).
     /// How long a thread may leave its probe unanswered without a watchdog to feed.
     private static let defaultStallLimit = Duration.seconds(30)
+
+    private let queue = DispatchQueue(label: "stream-collector.supervisor")
+    private let timer: any DispatchSourceTimer
 
     private let service: CollectorService
     private let notifier: ServiceNotifier
@@ -30,48 +40,52 @@ actor ServiceSupervisor {
         self.service = service
         self.notifier = notifier
         self.logger = logger
+        timer = DispatchSource.makeTimerSource(queue: queue)
     }
 
-    /// Start-up is done: `READY=1` with the first status line.
+    /// Start-up is done: `READY=1` with the first status line; from now on the daemon is checked
+    /// every 5 s, or a quarter of `WatchdogSec` if that is shorter, until `stopping()`.
     func ready() {
-        let health = service.health()
-        logger.info("ready (\(health.summary))")
-        notify { try notifier.ready(status: health.summary) }
-        lastStatus = (shape(health), MonotonicClock.nowNanoseconds())
-    }
-
-    /// Checks the daemon until cancelled: every 5 s, or a quarter of `WatchdogSec` if that is
-    /// shorter. It runs apart from the collector's own queues, so it sees them wedge.
-    func run() async {
-        let tick = notifier.watchdogInterval.map { min(.seconds(5), $0 / 4) } ?? .seconds(5)
-        while !Task.isCancelled {
-            check(nowNanos: MonotonicClock.nowNanoseconds())
-            try? await Task.sleep(for: tick)
+        queue.sync {
+            let health = service.health()
+            logger.info("ready (\(health.summary))")
+            notify { try notifier.ready(status: health.summary) }
+            lastStatus = (shape(health), MonotonicClock.nowNanoseconds())
         }
+        let tick = notifier.watchdogInterval.map { min(.seconds(5), $0 / 4) } ?? .seconds(5)
+        let tickNanos = Int(tick.components.seconds * 1_000_000_000 + tick.components.attoseconds / 1_000_000_000)
+        timer.setEventHandler { [unowned self] in check(nowNanos: MonotonicClock.nowNanoseconds()) }
+        timer.schedule(deadline: .now(), repeating: .nanoseconds(tickNanos), leeway: .nanoseconds(tickNanos / 20))
+        timer.resume()
     }
 
     /// Runs `apply` between `RELOADING=1` and `READY=1`; a thrown error rejects the new
     /// configuration (logged) and leaves the running one in effect.
     func reload(_ apply: () throws -> [String]) {
-        notify { try notifier.reloading() }
-        logger.notice("SIGHUP: reloading the configuration")
-        do {
-            let restartOnly = try apply()
-            if !restartOnly.isEmpty {
-                logger.warning("changed in the file but applied only after a restart: \(restartOnly.joined(separator: ", ")); their running values stay in effect")
+        queue.sync {
+            notify { try notifier.reloading() }
+            logger.notice("SIGHUP: reloading the configuration")
+            do {
+                let restartOnly = try apply()
+                if !restartOnly.isEmpty {
+                    logger.warning("changed in the file but applied only after a restart: \(restartOnly.joined(separator: ", ")); their running values stay in effect")
+                }
+            } catch {
+                logger.error("configuration rejected: \(error); the running configuration stays in effect")
             }
-        } catch {
-            logger.error("configuration rejected: \(error); the running configuration stays in effect")
+            let health = service.health()
+            notify { try notifier.ready(status: health.summary) }
         }
-        let health = service.health()
-        notify { try notifier.ready(status: health.summary) }
     }
 
+    /// `STOPPING=1`; the checks end.
     func stopping() {
-        notify { try notifier.stopping() }
+        timer.cancel()
+        queue.sync { notify { try notifier.stopping() } }
     }
 
     private func check(nowNanos now: Int64) {
+        dispatchPrecondition(condition: .onQueue(queue))
         let stalls = service.checkHeartbeat(limit: notifier.watchdogInterval ?? Self.defaultStallLimit)
         let health = service.health()
         if shape(health) != lastStatus.shape || now - lastStatus.atNanos >= 30_000_000_000 {

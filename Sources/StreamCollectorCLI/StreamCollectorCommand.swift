@@ -1,8 +1,10 @@
 import ArgumentParser
+import Dispatch
 import SystemService
+import Synchronization
 
 @main
-struct StreamCollectorCommand: AsyncParsableCommand {
+struct StreamCollectorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stream-collector",
         abstract: "Capture Binance USDⓈ-M futures market streams into rotating NDJSON files.",
@@ -15,8 +17,40 @@ struct StreamCollectorCommand: AsyncParsableCommand {
         version: "0.9.0", // = VERSION (a test checks)
         subcommands: [RunCommand.self, CheckConfigCommand.self, SimulateCommand.self, ReplayCommand.self, VerifyCommand.self])
 
-    static func main() async {
+    /// Runs the chosen command on the main thread; an async one (`simulate`, `replay`) runs as a
+    /// task while the main thread waits. `run` is synchronous so that the daemon never starts
+    /// Swift's cooperative pool (see `RunCommand.run`).
+    static func main() {
         CrashReports.install()
-        await main(nil)
+        do {
+            var command = try parseAsRoot()
+            if let asyncCommand = command as? any AsyncParsableCommand {
+                try waitFor(asyncCommand)
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// Runs `command` as a task and waits for it to end, rethrowing what it threw.
+    private static func waitFor(_ command: sending any AsyncParsableCommand) throws {
+        let outcome = Mutex<Result<Void, any Error>?>(nil)
+        let finished = DispatchSemaphore(value: 0)
+        Task {
+            var command = command
+            let result: Result<Void, any Error>
+            do {
+                try await command.run()
+                result = .success(())
+            } catch {
+                result = .failure(error)
+            }
+            outcome.withLock { $0 = result }
+            finished.signal()
+        }
+        finished.wait()
+        try outcome.withLock { $0 }?.get()
     }
 }

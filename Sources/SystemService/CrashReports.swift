@@ -7,9 +7,10 @@ import CLinux
 /// (`SWIFT_BACKTRACE`; the unit points it at the packaged static backtracer), and then returns
 /// from its handler. A real fault faults again and kills the process, but a signal sent with
 /// `kill` would leave it running in whatever state a fault left it. After `install`, every such
-/// signal ends the process with its default action once the backtrace is written.
+/// signal ends the process with its default action once the backtrace is written. The signals are
+/// unblocked too, in case whoever started the process had them blocked.
 public enum CrashReports {
-    /// Call first thing in `main`, after the runtime installed its handlers.
+    /// Call first thing in `main`, after the runtime installed its handlers and before any thread starts.
     public static func install() {
         _ = sc_exit_after_crash_handlers()
     }

@@ -18,31 +18,41 @@ public enum ProcessSignal: String, Sendable {
     }
 }
 
-/// Delivers process signals as an async sequence, kept apart from the collector itself.
+/// Delivers process signals, kept apart from the collector itself. From the call on, the
+/// signals named are no longer handled by their default action (which would end the process)
+/// but delivered, in order, to what the call returns.
 public enum Signals {
-    /// From the call on, `signals` are no longer handled by their default action (which would
-    /// end the process) but yielded, in order, to the returned stream.
+    /// The signals as an async sequence.
     public static func stream(of signals: [ProcessSignal]) -> AsyncStream<ProcessSignal> {
         AsyncStream { continuation in
-            let queue = DispatchQueue(label: "stream-collector.signals")
-            let sources = SignalSources(signals.map { kind in
-                signal(kind.number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: kind.number, queue: queue)
-                source.setEventHandler { continuation.yield(kind) }
-                source.resume()
-                return source
-            })
+            let sources = SignalSources(signals) { continuation.yield($0) }
             continuation.onTermination = { _ in sources.cancel() }
         }
     }
+
+    /// The signals for a thread that waits for them (`SignalInbox.next()`), with no Swift
+    /// concurrency involved.
+    public static func inbox(of signals: [ProcessSignal]) -> SignalInbox {
+        SignalInbox { deliver in SignalSources(signals, deliver) }
+    }
 }
 
-/// The dispatch sources of one stream; `cancel` is safe from any thread.
-private final class SignalSources: @unchecked Sendable {
+/// The Dispatch signal sources behind `Signals`, on a serial queue of their own; `cancel` is
+/// safe from any thread.
+final class SignalSources: @unchecked Sendable {
     // @unchecked: the array never changes after `init`, and cancelling a Dispatch source is thread-safe.
     private let sources: [any DispatchSourceSignal]
 
-    init(_ sources: [any DispatchSourceSignal]) { self.sources = sources }
+    init(_ signals: [ProcessSignal], _ deliver: @escaping @Sendable (ProcessSignal) -> Void) {
+        let queue = DispatchQueue(label: "stream-collector.signals")
+        sources = signals.map { kind in
+            signal(kind.number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: kind.number, queue: queue)
+            source.setEventHandler { deliver(kind) }
+            source.resume()
+            return source
+        }
+    }
 
     func cancel() {
         for source in sources { source.cancel() }

@@ -4,8 +4,8 @@ import Glibc
 ///
 /// libwebsockets 4.1 (Debian) has no asynchronous DNS: it would call `getaddrinfo` on its one
 /// service thread and stall every connection while a lookup hangs. The loop resolves names here,
-/// on a Dispatch worker, and dials the numeric address, while TLS still checks the certificate
-/// against the name.
+/// each on a short-lived thread of its own, and dials the numeric address, while TLS still
+/// checks the certificate against the name.
 enum NameResolver {
     /// The first address of `host` in numeric form, or why there is none.
     static func resolve(_ host: String) -> Result<String, TransportError> {

@@ -16,8 +16,10 @@ import Synchronization
 /// - Delegates are called on the service thread. Each `open` ends with exactly one `didClose`
 ///   (unless the loop is stopped first).
 /// - Messages are delivered whole: fragments, including a zero-length final one, are joined.
-/// - Host names are resolved on a Dispatch worker (`NameResolver`), never on the service thread,
-///   so a slow or failing lookup stalls no other connection.
+/// - Host names are resolved on a thread of their own (`NameResolver`), never on the service
+///   thread, so a slow or failing lookup stalls no other connection.
+/// - Nothing here runs on Dispatch's global queues: work there starts libdispatch's pool monitor,
+///   which then wakes the process every second for as long as it runs.
 /// - `fetch` makes one-shot HTTP GET requests on the same context (same TLS stack and CA file),
 ///   each ended by its own deadline however the server behaves.
 /// - Reading pauses (`lws_rx_flow_control`) while the `ReceiveBudget` is above its high mark and
@@ -111,6 +113,8 @@ public final class NetworkLoop: @unchecked Sendable {
     private let commands = Mutex<[Command]>([])
     private let nextID = Atomic<UInt64>(1)
     private let stopped = DispatchSemaphore(value: 0)
+    /// Deadlines set from other threads: a fetch's expiry, `stop`'s nudge.
+    private let deadlines = DispatchQueue(label: "stream-collector.network-deadlines")
     private let contextHandle = Mutex<ContextHandle?>(nil)
 
     // Owned by the service thread.
@@ -201,7 +205,7 @@ public final class NetworkLoop: @unchecked Sendable {
     public func stop(timeout: Double = 1.5) {
         guard contextHandle.withLock({ $0?.pointer }) != nil else { return }
         enqueue(.stop)
-        DispatchQueue.global().asyncAfter(deadline: .now() + min(0.5, timeout / 2)) { [self] in
+        deadlines.asyncAfter(deadline: .now() + min(0.5, timeout / 2)) { [self] in
             if let context = contextHandle.withLock({ $0?.pointer }) { lws_cancel_service(context) }
         }
         _ = stopped.wait(timeout: .now() + timeout)
@@ -222,13 +226,13 @@ public final class NetworkLoop: @unchecked Sendable {
         let id = ConnectionID(rawValue: nextID.add(1, ordering: .relaxed).oldValue)
         enqueue(.fetch(Fetch(id: id, request: request, completion: completion)))
         resolve(request.target, for: id)
-        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(request.timeoutSeconds)) { [self] in enqueue(.expire(id)) }
+        deadlines.asyncAfter(deadline: .now() + .seconds(request.timeoutSeconds)) { [self] in enqueue(.expire(id)) }
     }
 
     /// Looks the host up off the service thread, then has the loop dial the address.
     private func resolve(_ target: NetworkTarget, for id: ConnectionID) {
         guard !NameResolver.isNumeric(target.host) else { return enqueue(.dial(id, .success(target.host))) }
-        DispatchQueue.global().async { [self] in enqueue(.dial(id, NameResolver.resolve(target.host))) }
+        NamedThread.start(name: "resolve") { [self] in enqueue(.dial(id, NameResolver.resolve(target.host))) }
     }
 
     /// Queues a text message; sent in order once the connection is writable.

@@ -45,8 +45,10 @@ int sc_malloc_trim_threshold(int bytes);
 
 /* Makes every fatal signal the Swift runtime catches (SIGQUIT, SIGABRT, SIGBUS, SIGFPE, SIGILL,
  * SIGSEGV, SIGTRAP) end the process once the runtime's handler has written its backtrace, even
- * when the signal was sent with kill(2). Signals without a handler are left alone. Returns 0, or
- * an errno value. */
+ * when the signal was sent with kill(2). Signals without a handler are left alone. They are also
+ * unblocked in the calling thread, which threads started later inherit: one blocked by whoever
+ * started the process (a spawning thread's mask is inherited) would stay pending for good.
+ * Call before starting threads. Returns 0, or an errno value. */
 int sc_exit_after_crash_handlers(void);
 
 /* Reads, without changing anything (adjtimex with no modes), whether the kernel considers the

@@ -23,6 +23,9 @@ final class RestClient: Sendable {
     static let usedWeightHeader = "x-mbx-used-weight-1m"
 
     private let loop: NetworkLoop
+    /// Where requests wait for their budget (a queue of its own, not Dispatch's global pool, whose
+    /// first use starts a monitor that wakes the process every second).
+    private let waits = DispatchQueue(label: "stream-collector.rest-waits")
     let budget: RequestWeightBudget
     private let timeoutSeconds: Int
     private let maximumBodyBytes: Int
@@ -39,7 +42,7 @@ final class RestClient: Sendable {
               completion: @escaping @Sendable (Outcome) -> Void) {
         let wait = budget.spend(weight, on: target.host)
         guard wait == 0 else {
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(min(wait, UInt64(Int.max))))) { [self] in
+            waits.asyncAfter(deadline: .now() + .nanoseconds(Int(min(wait, UInt64(Int.max))))) { [self] in
                 send(target, headers: headers, weight: weight, completion: completion)
             }
             return

@@ -55,7 +55,7 @@ final class RestServer: Sendable {
                 certificateChain: try NIOSSLCertificate.fromPEMFile(certificates.certificatePath).map { .certificate($0) },
                 privateKey: .privateKey(try NIOSSLPrivateKey(file: certificates.keyPath, format: .pem))))
         }
-        let socket = try await ListeningSocket.bind(host: "127.0.0.1", port: 0) { bootstrap in
+        let socket = try ListeningSocket.bind(host: "127.0.0.1", port: 0) { bootstrap in
             bootstrap.childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let context { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
