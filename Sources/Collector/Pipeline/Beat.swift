@@ -26,13 +26,15 @@ final class Beat: Pacemaker {
     let queue = DispatchQueue(label: "stream-collector.collector")
 
     private struct Entry {
+        let key: Int
         let intervalNanos: Int64
         var nextNanos: Int64
         let work: @Sendable () -> Bool
     }
 
     private struct State {
-        var entries: [Int: Entry] = [:]
+        /// In the order registered (ascending keys), so due work runs in that order.
+        var entries: [Entry] = []
         var nextKey = 0
         var periodNanos: Int64 = 0
         /// When the next beat is due; nil before the first schedule.
@@ -55,7 +57,7 @@ final class Beat: Pacemaker {
     func every(nanoseconds: Int64, _ work: @escaping @Sendable () -> Bool) {
         let interval = min(1_000_000_000, max(1_000_000, nanoseconds))
         let changed = state.withLock { state in
-            state.entries[state.nextKey] = Entry(intervalNanos: interval, nextNanos: MonotonicClock.nowNanoseconds() + interval, work: work)
+            state.entries.append(Entry(key: state.nextKey, intervalNanos: interval, nextNanos: MonotonicClock.nowNanoseconds() + interval, work: work))
             state.nextKey += 1
             return retime(&state)
         }
@@ -118,15 +120,15 @@ final class Beat: Pacemaker {
     }
 
     /// The entries due at a beat at `now`, in the order they were registered, each set to run
-    /// again one interval later.
+    /// again one interval later. Updated in place: the network thread calls this at every beat.
     private static func takeDue(_ state: inout State, now: Int64) -> [(key: Int, work: @Sendable () -> Bool)] {
         let halfPeriod = state.periodNanos / 2
         var due: [(key: Int, work: @Sendable () -> Bool)] = []
-        for (key, entry) in state.entries where now >= entry.nextNanos - halfPeriod {
-            state.entries[key]?.nextNanos = now + entry.intervalNanos
-            due.append((key, entry.work))
+        for index in state.entries.indices where now >= state.entries[index].nextNanos - halfPeriod {
+            state.entries[index].nextNanos = now + state.entries[index].intervalNanos
+            due.append((state.entries[index].key, state.entries[index].work))
         }
-        return due.sorted { $0.key < $1.key }
+        return due
     }
 
     private func run(_ due: [(key: Int, work: @Sendable () -> Bool)]) {
@@ -134,7 +136,7 @@ final class Beat: Pacemaker {
         let finished = due.filter { !$0.work() }.map(\.key)
         guard !finished.isEmpty else { return }
         let changed = state.withLock { state in
-            for key in finished { state.entries[key] = nil }
+            state.entries.removeAll { finished.contains($0.key) }
             return retime(&state)
         }
         if changed { scheduleChanged() }
@@ -142,7 +144,7 @@ final class Beat: Pacemaker {
 
     /// Sets the period the entries need; true when it changed.
     private func retime(_ state: inout State) -> Bool {
-        let period = state.entries.values.map(\.intervalNanos).min() ?? 0
+        let period = state.entries.map(\.intervalNanos).min() ?? 0
         guard period != state.periodNanos else { return false }
         state.periodNanos = period
         return true
