@@ -28,8 +28,9 @@ struct RunCommand: ParsableCommand {
     var config: String?
 
     /// Runs on the main thread, which then waits for signals. Nothing here uses Swift concurrency
-    /// (see `ServiceSupervisor`): the daemon's threads are the network thread, the collector's
-    /// Dispatch queues and, with `metrics.listen`, one event-loop thread.
+    /// (see `ServiceSupervisor`): besides the main thread, the daemon's threads are the network
+    /// thread, Dispatch's workers for the collector's and the supervisor's serial queues and,
+    /// with `metrics.listen`, one event-loop thread.
     func run() throws {
         MallocPolicy.apply()
         let configuration = try loadConfiguration(config)
