@@ -52,7 +52,7 @@ public final class Heartbeat: Sendable {
     @discardableResult
     public func check(_ participants: [Participant], limit: Duration, period: Duration) -> [Stall] {
         let moment = now()
-        let limitNanos = Self.nanoseconds(limit), periodNanos = Self.nanoseconds(period)
+        let limitNanos = limit.inNanoseconds, periodNanos = period.inNanoseconds
         var due: [Participant] = []
         let stalls: [Stall] = slots.withLock { slots in
             let names = Set(participants.map(\.name))
@@ -86,8 +86,4 @@ public final class Heartbeat: Sendable {
 
     /// What the last `check` found.
     public var stalls: [Stall] { latest.withLock { $0 } }
-
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-    }
 }

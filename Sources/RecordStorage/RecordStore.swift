@@ -87,8 +87,7 @@ public final class RecordStore {
                 let started = ContinuousClock.now
                 do {
                     if try file.syncIfDirty() {
-                        let took = started.duration(to: .now).components
-                        report(.synced(nanoseconds: took.seconds * 1_000_000_000 + took.attoseconds / 1_000_000_000))
+                        report(.synced(nanoseconds: started.duration(to: .now).inNanoseconds))
                     }
                 } catch {
                     noteFailure(error, now: now)

@@ -53,7 +53,7 @@ final class ServiceSupervisor: @unchecked Sendable {
             lastStatus = (shape(health), MonotonicClock.nowNanoseconds())
         }
         let tick = notifier.watchdogInterval.map { min(.seconds(5), $0 / 4) } ?? .seconds(5)
-        let tickNanos = Int(tick.components.seconds * 1_000_000_000 + tick.components.attoseconds / 1_000_000_000)
+        let tickNanos = Int(tick.inNanoseconds)
         timer.setEventHandler { [unowned self] in check(nowNanos: MonotonicClock.nowNanoseconds()) }
         timer.schedule(deadline: .now(), repeating: .nanoseconds(tickNanos), leeway: .nanoseconds(tickNanos / 20))
         timer.resume()
@@ -102,8 +102,7 @@ final class ServiceSupervisor: @unchecked Sendable {
             withholding = reason
         }
         guard let interval = notifier.watchdogInterval, reason == nil else { return }
-        let intervalNanos = interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000
-        if now - lastPingNanos >= intervalNanos {
+        if now - lastPingNanos >= interval.inNanoseconds {
             lastPingNanos = now
             notify { try notifier.watchdog() }
         }

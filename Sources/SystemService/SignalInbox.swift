@@ -17,8 +17,8 @@ public final class SignalInbox: Sendable {
     private let mailbox = Mailbox()
     private let sources: SignalSources
 
-    init(listen: (@escaping @Sendable (ProcessSignal) -> Void) -> SignalSources) {
-        sources = listen { [mailbox] in mailbox.deliver($0) }
+    init(_ signals: [ProcessSignal]) {
+        sources = SignalSources(signals) { [mailbox] in mailbox.deliver($0) }
     }
 
     deinit {

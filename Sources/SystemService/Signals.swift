@@ -33,7 +33,7 @@ public enum Signals {
     /// The signals for a thread that waits for them (`SignalInbox.next()`), with no Swift
     /// concurrency involved.
     public static func inbox(of signals: [ProcessSignal]) -> SignalInbox {
-        SignalInbox { deliver in SignalSources(signals, deliver) }
+        SignalInbox(signals)
     }
 }
 
