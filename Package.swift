@@ -86,6 +86,7 @@ let package = Package(
         ]),
         .executableTarget(name: "StreamCollectorCLI", dependencies: [
             "Collector", "MarketServer", "SystemService", "HTTPServing", "Replay", "RecordStorage", "StreamVerification", "Clocks",
+            "WebSocketTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

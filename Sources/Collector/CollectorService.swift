@@ -216,11 +216,11 @@ public final class CollectorService: Sendable {
         let (shards, pollers) = state.withLock { ($0.shards, $0.pollers) }
         let loop = self.loop, pipeline = self.pipeline, writer = self.writer
         var participants = [
-            Heartbeat.Participant(name: "network thread") { loop.probe($0) },
-            Heartbeat.Participant(name: "decoding") { pipeline.probe($0) },
-            Heartbeat.Participant(name: "writer") { writer.probe($0) },
+            Heartbeat.Participant(name: "network thread", lastTurn: loop.lastTurn) { loop.probe($0) },
+            Heartbeat.Participant(name: "decoding", lastTurn: pipeline.lastTurn) { pipeline.probe($0) },
+            Heartbeat.Participant(name: "writer", lastTurn: writer.lastTurn) { writer.probe($0) },
         ]
-        participants += shards.map { shard in Heartbeat.Participant(name: "\(shard.label) control") { shard.probe($0) } }
+        participants += shards.map { shard in Heartbeat.Participant(name: "\(shard.label) control", lastTurn: shard.lastTurn) { shard.probe($0) } }
         participants += pollers.map { poller in Heartbeat.Participant(name: "REST \(poller.source.name)") { poller.probe($0) } }
         if let snapshots { participants.append(Heartbeat.Participant(name: "REST snapshots") { snapshots.probe($0) }) }
         return heartbeat.check(participants, limit: limit, period: max(.milliseconds(500), limit / 4))

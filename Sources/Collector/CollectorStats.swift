@@ -34,8 +34,9 @@ public final class CollectorStats: Sendable {
     private let state = Mutex(Snapshot())
     /// Labelled counters, made once each.
     private let labelled = Mutex<[String: Counter]>([:])
-    /// Event lag histograms by stream, made once each.
-    private let lagHistograms = Mutex<[String: Recorder]>([:])
+    /// Each stream's written-event meters, made once each.
+    private let meters = Mutex<[String: StreamMeters]>([:])
+    private let familyCounters = Mutex<[StreamFamily: Counter]>([:])
     /// The event lag histogram's name; its buckets are the metrics backend's to set.
     public static let lagLabel = "stream_collector_event_lag_seconds"
     /// Event lag buckets (s) worth setting for `lagLabel`: receive time trails event time by a few
@@ -63,21 +64,24 @@ public final class CollectorStats: Sendable {
     }
 
     /// Counts records that reached the store: per family, and events (and their bytes) per stream.
+    ///
+    /// A batch comes in runs of one family and one stream (a frame's events): each run is counted
+    /// as it goes and added to the tables and meters when it ends, so a frame costs a lookup or
+    /// two and no allocation.
     func written(_ records: [Record]) {
-        var families: [StreamFamily: Int] = [:]
-        // Each stream's lag histogram is looked up once a batch; its events' lags go straight in.
-        var streams: [String: (events: Int, bytes: Int, lag: Recorder)] = [:]
-        // A batch comes in runs of one family and one stream (a frame's events): counted in a
-        // run, and added to the tables when the run ends, so the tables hash once a run.
+        let now = MonotonicClock.nowNanoseconds()
         var family: (name: StreamFamily, count: Int)?
-        var stream: (name: String, events: Int, bytes: Int, lag: Recorder)?
+        var stream: (meters: StreamMeters, events: Int, bytes: Int)?
         func endFamilyRun() {
-            if let family { families[family.name, default: 0] += family.count }
+            guard let family else { return }
+            state.withLock { $0.recordsWritten[family.name.name, default: 0] += family.count }
+            familyCounter(family.name).increment(by: family.count)
         }
         func endStreamRun() {
             guard let stream else { return }
-            streams[stream.name, default: (0, 0, stream.lag)].events += stream.events
-            streams[stream.name]!.bytes += stream.bytes
+            state.withLock { $0.lastEventWrittenNanos[stream.meters.name] = now }
+            stream.meters.events.increment(by: stream.events)
+            stream.meters.bytes.increment(by: stream.bytes)
         }
         for record in records {
             if family?.name == record.family {
@@ -87,28 +91,16 @@ public final class CollectorStats: Sendable {
                 family = (record.family, 1)
             }
             guard let identity = record.identity else { continue }
-            if stream?.name != identity.stream {
+            if stream?.meters.name != identity.stream {
                 endStreamRun()
-                stream = (identity.stream, 0, 0, streams[identity.stream]?.lag ?? lagHistogram(identity.stream))
+                stream = (streamMeters(identity.stream), 0, 0)
             }
             stream!.events += 1
             stream!.bytes += record.line.count
-            stream!.lag.record(Double(record.receivedAtMicros - identity.eventTime * 1000) / 1e6)
+            stream!.meters.lag.record(Double(record.receivedAtMicros - identity.eventTime * 1000) / 1e6)
         }
         endFamilyRun()
         endStreamRun()
-        let now = MonotonicClock.nowNanoseconds()
-        state.withLock { snapshot in
-            for (family, count) in families { snapshot.recordsWritten[family.name, default: 0] += count }
-            for stream in streams.keys { snapshot.lastEventWrittenNanos[stream] = now }
-        }
-        for (family, count) in families {
-            counter("stream_collector_records_written_total", ("family", family.name)).increment(by: count)
-        }
-        for (stream, counts) in streams {
-            counter("stream_collector_events_written_total", ("stream", stream)).increment(by: counts.events)
-            counter("stream_collector_bytes_written_total", ("stream", stream)).increment(by: counts.bytes)
-        }
     }
 
     /// Counts a rejection; returns true the first time this reason is seen (log it then).
@@ -192,14 +184,26 @@ public final class CollectorStats: Sendable {
         fsyncTimer.recordNanoseconds(nanoseconds)
     }
 
-    /// `stream_collector_event_lag_seconds{stream}`: receive time minus event time (`E`) of each
-    /// event written — the exchange's latency, the network's and the host clock's error together.
-    private func lagHistogram(_ stream: String) -> Recorder {
-        lagHistograms.withLock { cache in
-            if let recorder = cache[stream] { return recorder }
-            let recorder = Recorder(label: Self.lagLabel, dimensions: [("stream", stream)], aggregate: true)
-            cache[stream] = recorder
-            return recorder
+    /// A stream's meters: `stream_collector_events_written_total{stream}`,
+    /// `stream_collector_bytes_written_total{stream}` and `stream_collector_event_lag_seconds{stream}`
+    /// (receive time minus event time (`E`) of each event written — the exchange's latency, the
+    /// network's and the host clock's error together). Made once per stream.
+    private func streamMeters(_ stream: String) -> StreamMeters {
+        meters.withLock { cache in
+            if let meters = cache[stream] { return meters }
+            let meters = StreamMeters(stream)
+            cache[stream] = meters
+            return meters
+        }
+    }
+
+    /// `stream_collector_records_written_total{family}`, made once per family.
+    private func familyCounter(_ family: StreamFamily) -> Counter {
+        familyCounters.withLock { cache in
+            if let counter = cache[family] { return counter }
+            let counter = Counter(label: "stream_collector_records_written_total", dimensions: [("family", family.name)])
+            cache[family] = counter
+            return counter
         }
     }
 
@@ -211,5 +215,20 @@ public final class CollectorStats: Sendable {
             cache[key] = counter
             return counter
         }
+    }
+}
+
+/// One stream's meters for the events written (`CollectorStats.written`).
+private final class StreamMeters: Sendable {
+    let name: String
+    let events: Counter
+    let bytes: Counter
+    let lag: Recorder
+
+    init(_ stream: String) {
+        name = stream
+        events = Counter(label: "stream_collector_events_written_total", dimensions: [("stream", stream)])
+        bytes = Counter(label: "stream_collector_bytes_written_total", dimensions: [("stream", stream)])
+        lag = Recorder(label: CollectorStats.lagLabel, dimensions: [("stream", stream)], aggregate: true)
     }
 }

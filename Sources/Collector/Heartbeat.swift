@@ -7,19 +7,27 @@ import Synchronization
 /// exchange does not.
 ///
 /// `check` sends a probe — a closure run on the participant's own thread or queue — to each
-/// participant with none outstanding and none sent for `period`. A participant whose probe has
-/// waited longer than `limit` is *stalled*: a deadlock, a blocking call on the network thread, a
-/// write stuck in the kernel. At most one probe per participant is ever queued, so a wedged queue
-/// gathers nothing. Thread-safe.
+/// participant with none outstanding and none sent for `period`, unless the participant turned
+/// on its own within `period` (`Participant.lastTurn`): a busy participant proves itself with the
+/// work it does, and is not woken to answer. A participant whose probe has waited longer than
+/// `limit` is *stalled*: a deadlock, a blocking call on the network thread, a write stuck in the
+/// kernel. At most one probe per participant is ever queued, so a wedged queue gathers nothing.
+/// Thread-safe.
 public final class Heartbeat: Sendable {
     /// Something that runs closures on a thread or queue of its own.
     public struct Participant: Sendable {
         public let name: String
+        /// When the participant last turned on its own — began a piece of its work on its thread or
+        /// queue — on the monotonic clock; nil if it does not say. A turn within the period stands
+        /// for an answered probe.
+        public let lastTurn: MonotonicStamp?
         /// Runs `answer` on the participant's thread or queue, behind the work already queued there.
         public let probe: @Sendable (_ answer: @escaping @Sendable () -> Void) -> Void
 
-        public init(name: String, probe: @escaping @Sendable (_ answer: @escaping @Sendable () -> Void) -> Void) {
+        public init(name: String, lastTurn: MonotonicStamp? = nil,
+                    probe: @escaping @Sendable (_ answer: @escaping @Sendable () -> Void) -> Void) {
             self.name = name
+            self.lastTurn = lastTurn
             self.probe = probe
         }
     }
@@ -34,6 +42,7 @@ public final class Heartbeat: Sendable {
     }
 
     private struct Slot {
+        /// When the probe was sent, or when the turn that stands for an answered one came.
         var sentAtNanos: Int64
         var answered: Bool
     }
@@ -66,6 +75,10 @@ public final class Heartbeat: Sendable {
                         continue
                     }
                     guard moment - slot.sentAtNanos >= periodNanos else { continue }
+                }
+                if let turned = participant.lastTurn?.nanoseconds, turned > moment - periodNanos {
+                    slots[participant.name] = Slot(sentAtNanos: turned, answered: true)
+                    continue
                 }
                 slots[participant.name] = Slot(sentAtNanos: moment, answered: false)
                 due.append(participant)

@@ -196,6 +196,7 @@ public final class RecordStore {
 
     /// Writes one `collector.gap` per family that lost records; false if the disk still refuses.
     private func writeDropGaps(now: Moment) -> Bool {
+        guard !drops.isEmpty else { return true }
         for family in drops.keys.sorted(by: { $0.name < $1.name }) {
             guard let tally = drops[family], let target = series[family] else { continue }
             let gap = tally.gap(family: family)

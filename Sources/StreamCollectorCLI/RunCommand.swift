@@ -29,8 +29,8 @@ struct RunCommand: ParsableCommand {
 
     /// Runs on the main thread, which then waits for signals. Nothing here uses Swift concurrency
     /// (see `ServiceSupervisor`): besides the main thread, the daemon's threads are the network
-    /// thread, Dispatch's workers for the collector's and the supervisor's serial queues and,
-    /// with `metrics.listen`, one event-loop thread.
+    /// thread, the supervisor's, Dispatch's workers for the collector's serial queues, a
+    /// short-lived one per host lookup and, with `metrics.listen`, one event-loop thread.
     func run() throws {
         MallocPolicy.apply()
         let configuration = try loadConfiguration(config)

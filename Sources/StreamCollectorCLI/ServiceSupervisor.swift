@@ -4,6 +4,7 @@ import Dispatch
 import Logging
 import MarketDecoding
 import SystemService
+import WebSocketTransport
 
 /// Tells systemd how the daemon is doing, measuring the daemon rather than the exchange:
 /// - `READY=1` (`ready()`) once its machinery is up — configuration valid, output directory
@@ -16,17 +17,20 @@ import SystemService
 /// - `RELOADING=1`/`READY=1` around a reload, `STOPPING=1`.
 /// Each change of watchdog state is logged once with its reason.
 ///
-/// Its state is owned by a serial queue of its own; the checks run there from a Dispatch timer,
-/// apart from the collector's queues, so they see those wedge. It uses no Swift concurrency:
-/// the `run` process never puts work on Swift's global executor, whose first use starts
-/// libdispatch's pool monitor and with it a wake-up every second for the process's life.
+/// Its state is owned by a serial queue of its own. The checks run on a thread of their own
+/// (`supervisor`), which sleeps between them: apart from the collector's queues, so they see
+/// those wedge, and one wake-up per check (a Dispatch timer would wake Dispatch's manager thread
+/// and then a worker). It uses no Swift concurrency: the `run` process never puts work on
+/// Swift's global executor, whose first use starts libdispatch's pool monitor and with it a
+/// wake-up every second for the process's life.
 final class ServiceSupervisor: @unchecked Sendable {
     // @unchecked: the `var`s below are touched only on `queue` (checked in `check`).
     /// How long a thread may leave its probe unanswered without a watchdog to feed.
     private static let defaultStallLimit = Duration.seconds(30)
 
     private let queue = DispatchQueue(label: "stream-collector.supervisor")
-    private let timer: any DispatchSourceTimer
+    /// Signalled by `stopping()`: the checking thread ends.
+    private let stop = DispatchSemaphore(value: 0)
 
     private let service: CollectorService
     private let notifier: ServiceNotifier
@@ -40,7 +44,6 @@ final class ServiceSupervisor: @unchecked Sendable {
         self.service = service
         self.notifier = notifier
         self.logger = logger
-        timer = DispatchSource.makeTimerSource(queue: queue)
     }
 
     /// Start-up is done: `READY=1` with the first status line; from now on the daemon is checked
@@ -54,9 +57,11 @@ final class ServiceSupervisor: @unchecked Sendable {
         }
         let tick = notifier.watchdogInterval.map { min(.seconds(5), $0 / 4) } ?? .seconds(5)
         let tickNanos = Int(tick.inNanoseconds)
-        timer.setEventHandler { [unowned self] in check(nowNanos: MonotonicClock.nowNanoseconds()) }
-        timer.schedule(deadline: .now(), repeating: .nanoseconds(tickNanos), leeway: .nanoseconds(tickNanos / 20))
-        timer.resume()
+        NamedThread.start(name: "supervisor") { [self] in
+            repeat {
+                queue.sync { check(nowNanos: MonotonicClock.nowNanoseconds()) }
+            } while stop.wait(timeout: .now() + .nanoseconds(tickNanos)) == .timedOut
+        }
     }
 
     /// Runs `apply` between `RELOADING=1` and `READY=1`; a thrown error rejects the new
@@ -78,9 +83,9 @@ final class ServiceSupervisor: @unchecked Sendable {
         }
     }
 
-    /// `STOPPING=1`; the checks end.
+    /// `STOPPING=1`; the checks end (one under way finishes first).
     func stopping() {
-        timer.cancel()
+        stop.signal()
         queue.sync { notify { try notifier.stopping() } }
     }
 

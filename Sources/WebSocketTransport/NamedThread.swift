@@ -3,14 +3,14 @@ import Glibc
 
 /// Starts a detached POSIX thread with a name (as `top -H` and crash reports show it) that runs
 /// one closure and ends when it returns. Foundation's `Thread` without Foundation.
-enum NamedThread {
+public enum NamedThread {
     private final class Body: Sendable {
         let name: String
         let run: @Sendable () -> Void
         init(name: String, run: @escaping @Sendable () -> Void) { self.name = name; self.run = run }
     }
 
-    static func start(name: String, _ run: @escaping @Sendable () -> Void) {
+    public static func start(name: String, _ run: @escaping @Sendable () -> Void) {
         let body = Unmanaged.passRetained(Body(name: name, run: run)).toOpaque()
         var thread = pthread_t()
         let result = pthread_create(&thread, nil, { argument in

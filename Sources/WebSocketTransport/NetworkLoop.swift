@@ -110,6 +110,9 @@ public final class NetworkLoop: @unchecked Sendable {
 
     public let options: Options
     public let budget: ReceiveBudget
+    /// When the service thread last came back from a pass of `lws_service`: proof, like an
+    /// answered `probe`, that it turns, without waking it.
+    public let lastTurn = MonotonicStamp()
     private let commands = Mutex<[Command]>([])
     private let nextID = Atomic<UInt64>(1)
     private let stopped = DispatchSemaphore(value: 0)
@@ -273,6 +276,7 @@ public final class NetworkLoop: @unchecked Sendable {
         pace(because: .schedule, nowNanos: MonotonicClock.nowNanoseconds())
         while !(stopping && (connections.isEmpty || DispatchTime.now().uptimeNanoseconds >= stopDeadline)) {
             if lws_service(context, 0) < 0 { break }
+            lastTurn.set()
         }
         connections.removeAll()
         lws_sul_cancel(paceTimerNode)

@@ -1,3 +1,4 @@
+import Clocks
 import Dispatch
 import Synchronization
 import Testing
@@ -55,6 +56,36 @@ import Testing
         wedged.drain()
         clock.advance(seconds: 1)
         #expect(heartbeat.check(participants, limit: .seconds(2), period: .seconds(1)).isEmpty)
+    }
+
+    @Test func aParticipantThatTurnsOnItsOwnIsNotProbedUntilItsTurnsStop() {
+        let clock = FakeClock()
+        let heartbeat = Heartbeat(now: { clock.now })
+        let busy = QueueParticipant("busy")
+        let turns = MonotonicStamp()
+        let participant = Heartbeat.Participant(name: busy.name, lastTurn: turns, probe: busy.participant.probe)
+        for _ in 0..<5 {
+            clock.advance(seconds: 1)
+            turns.set(clock.now)
+            #expect(heartbeat.check([participant], limit: .seconds(3), period: .seconds(2)).isEmpty)
+        }
+        #expect(busy.probes == 0, "work done within the period stands for an answered probe")
+
+        // The queue wedges inside a piece of work: its last turn ages, a probe goes out, and the
+        // stall is counted from the probe, as for a participant that says nothing of its turns.
+        let gate = DispatchSemaphore(value: 0)
+        busy.queue.async { gate.wait() }
+        clock.advance(seconds: 2)
+        #expect(heartbeat.check([participant], limit: .seconds(3), period: .seconds(2)).isEmpty)
+        #expect(busy.probes == 1)
+        clock.advance(seconds: 4)
+        #expect(heartbeat.check([participant], limit: .seconds(3), period: .seconds(2)) == [Heartbeat.Stall(name: "busy", seconds: 4)])
+        #expect(busy.probes == 1)
+
+        gate.signal()
+        busy.drain()
+        clock.advance(seconds: 1)
+        #expect(heartbeat.check([participant], limit: .seconds(3), period: .seconds(2)).isEmpty)
     }
 
     @Test func aProbeSentWithinThePeriodIsNotRepeatedAndGoneParticipantsAreForgotten() {

@@ -45,7 +45,7 @@ import Testing
         // of the root queue's label: "-qos.overcommit" serves serial queues, "…default-qos"
         // (and other "-qos" endings) the cooperative pool and the global queues.
         let known: [(String) -> Bool] = [
-            { $0 == "stream-collecto" }, { $0 == "lws-service" }, { $0 == "resolve" },
+            { $0 == "stream-collecto" }, { $0 == "lws-service" }, { $0 == "resolve" }, { $0 == "supervisor" },
             { $0.hasSuffix("-qos.overcommit") }, { $0.hasPrefix("NIO-ELT-") },
         ]
         let unknown = names.filter { name in !known.contains { $0(name) } }

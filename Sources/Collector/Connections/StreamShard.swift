@@ -72,6 +72,8 @@ final class StreamShard: @unchecked Sendable {
     }
 
     let label: String
+    /// When the shard's queue last began its tick (`Heartbeat`).
+    let lastTurn = MonotonicStamp()
     private let target: NetworkTarget
     private let settings: Settings
     private let transport: any MarketTransport
@@ -313,6 +315,7 @@ final class StreamShard: @unchecked Sendable {
     private func tick() {
         runtime.assertOnQueue()
         let now = runtime.now
+        lastTurn.set(now.monotonicNanos)
         defer { publishStatus() }
         for id in Array(sessions.keys) { progressed(id) }
         if let id = replacement, let liveSince = sessions[id]?.liveSince { considerPromoting(replacementLiveSince: liveSince, now: now) }

@@ -1,3 +1,4 @@
+import Clocks
 import Dispatch
 import Logging
 import MarketDecoding
@@ -29,6 +30,8 @@ final class FramePipeline: ShardOutput {
     private let queue: DispatchQueue
     private let inbox = Mutex(Inbox())
     private let state = QueueState()
+    /// When the decode queue last began a drain (`Heartbeat`).
+    let lastTurn = MonotonicStamp()
 
     /// - Parameter beat: whose queue decoding runs on, with the writer's, so a frame is decoded
     ///   and written in one wake-up.
@@ -77,6 +80,7 @@ final class FramePipeline: ShardOutput {
 
     private func drain() {
         dispatchPrecondition(condition: .onQueue(queue))
+        lastTurn.set()
         let batch = inbox.withLock { inbox in
             defer {
                 inbox.messages.removeAll(keepingCapacity: true)

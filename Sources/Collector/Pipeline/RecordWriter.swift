@@ -34,6 +34,8 @@ final class RecordWriter: @unchecked Sendable {
 
     /// When an earlier run last wrote to the output directory (nil: it was empty).
     let previousRunLastWriteMicros: Int64?
+    /// When the writer queue last began a write or its housekeeping (`Heartbeat`).
+    let lastTurn = MonotonicStamp()
 
     init(configuration: StorageConfiguration, beat: Beat, stats: CollectorStats, logger: Logger) throws(StorageError) {
         queue = DispatchQueue(label: "stream-collector.writer", target: beat.queue)
@@ -62,6 +64,7 @@ final class RecordWriter: @unchecked Sendable {
         let generation = housekeepingGeneration
         beat.every(nanoseconds: Int64(milliseconds) * 1_000_000, on: queue) { [weak self] in
             guard let self, !closed, housekeepingGeneration == generation else { return false }
+            lastTurn.set()
             store.tick()
             publish()
             return true
@@ -89,6 +92,7 @@ final class RecordWriter: @unchecked Sendable {
     /// Appends `records` in order; `release` runs on the writer queue once they are with the store.
     func write(_ records: [Record], then release: @escaping @Sendable () -> Void) {
         queue.async { [self] in
+            lastTurn.set()
             if !closed {
                 store.append(records)
                 stats.written(records)
