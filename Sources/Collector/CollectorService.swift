@@ -223,7 +223,7 @@ public final class CollectorService: Sendable {
         participants += shards.map { shard in Heartbeat.Participant(name: "\(shard.label) control", lastTurn: shard.lastTurn) { shard.probe($0) } }
         participants += pollers.map { poller in Heartbeat.Participant(name: "REST \(poller.source.name)") { poller.probe($0) } }
         if let snapshots { participants.append(Heartbeat.Participant(name: "REST snapshots") { snapshots.probe($0) }) }
-        return heartbeat.check(participants, limit: limit, period: max(.milliseconds(500), limit / 4))
+        return heartbeat.check(participants, limit: limit, period: .nanoseconds(max(500_000_000, limit.inNanoseconds / 4)))
     }
 
     /// Compares the wall clock with the monotonic one; a step is logged once with its size and

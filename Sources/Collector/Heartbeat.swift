@@ -64,8 +64,9 @@ public final class Heartbeat: Sendable {
         let limitNanos = limit.inNanoseconds, periodNanos = period.inNanoseconds
         var due: [Participant] = []
         let stalls: [Stall] = slots.withLock { slots in
-            let names = Set(participants.map(\.name))
-            slots = slots.filter { names.contains($0.key) }
+            if slots.keys.contains(where: { name in !participants.contains { $0.name == name } }) {
+                slots = slots.filter { slot in participants.contains { $0.name == slot.key } }
+            }
             var stalls: [Stall] = []
             for participant in participants {
                 if let slot = slots[participant.name] {
