@@ -9,4 +9,15 @@ public enum MonotonicClock {
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
     }
+
+    /// Blocks the calling thread for `nanoseconds` on this clock: a step of the wall clock
+    /// neither shortens nor stretches the sleep (Dispatch's timed semaphore waits end at a
+    /// wall-clock instant, so a step back would stretch them by the step).
+    public static func sleep(nanoseconds: Int64) {
+        var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+        var remaining = timespec()
+        while clock_nanosleep(CLOCK_MONOTONIC, 0, &request, &remaining) == EINTR {
+            request = remaining
+        }
+    }
 }

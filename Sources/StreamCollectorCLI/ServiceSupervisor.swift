@@ -18,9 +18,10 @@ import WebSocketTransport
 /// Each change of watchdog state is logged once with its reason.
 ///
 /// Its state is owned by a serial queue of its own. The checks run on a thread of their own
-/// (`supervisor`), which sleeps between them: apart from the collector's queues, so they see
-/// those wedge, and one wake-up per check (a Dispatch timer would wake Dispatch's manager thread
-/// and then a worker). It uses no Swift concurrency: the `run` process never puts work on
+/// (`supervisor`), which sleeps between them on the monotonic clock: apart from the collector's
+/// queues, so they see those wedge; one wake-up per check (a Dispatch timer would wake Dispatch's
+/// manager thread and then a worker); and a step of the wall clock cannot hold the watchdog's
+/// pings back. It uses no Swift concurrency: the `run` process never puts work on
 /// Swift's global executor, whose first use starts libdispatch's pool monitor and with it a
 /// wake-up every second for the process's life.
 final class ServiceSupervisor: @unchecked Sendable {
@@ -29,8 +30,6 @@ final class ServiceSupervisor: @unchecked Sendable {
     private static let defaultStallLimit = Duration.seconds(30)
 
     private let queue = DispatchQueue(label: "stream-collector.supervisor")
-    /// Signalled by `stopping()`: the checking thread ends.
-    private let stop = DispatchSemaphore(value: 0)
 
     private let service: CollectorService
     private let notifier: ServiceNotifier
@@ -39,6 +38,8 @@ final class ServiceSupervisor: @unchecked Sendable {
     private var lastPingNanos = Int64(0)
     private var withholding: String?
     private var notifyFailed = false
+    /// Set by `stopping()`: no check runs after it, and the checking thread ends.
+    private var stopped = false
 
     init(service: CollectorService, notifier: ServiceNotifier, logger: Logger) {
         self.service = service
@@ -56,11 +57,17 @@ final class ServiceSupervisor: @unchecked Sendable {
             lastStatus = (shape(health), MonotonicClock.nowNanoseconds())
         }
         let tick = notifier.watchdogInterval.map { min(.seconds(5), $0 / 4) } ?? .seconds(5)
-        let tickNanos = Int(tick.inNanoseconds)
+        let tickNanos = tick.inNanoseconds
         NamedThread.start(name: "supervisor") { [self] in
-            repeat {
-                queue.sync { check(nowNanos: MonotonicClock.nowNanoseconds()) }
-            } while stop.wait(timeout: .now() + .nanoseconds(tickNanos)) == .timedOut
+            var checking = true
+            while checking {
+                checking = queue.sync {
+                    guard !stopped else { return false }
+                    check(nowNanos: MonotonicClock.nowNanoseconds())
+                    return true
+                }
+                if checking { MonotonicClock.sleep(nanoseconds: tickNanos) }
+            }
         }
     }
 
@@ -83,10 +90,13 @@ final class ServiceSupervisor: @unchecked Sendable {
         }
     }
 
-    /// `STOPPING=1`; the checks end (one under way finishes first).
+    /// `STOPPING=1`; the checks end (one under way finishes first; the checking thread ends when
+    /// it next wakes).
     func stopping() {
-        stop.signal()
-        queue.sync { notify { try notifier.stopping() } }
+        queue.sync {
+            stopped = true
+            notify { try notifier.stopping() }
+        }
     }
 
     private func check(nowNanos now: Int64) {

@@ -10,7 +10,9 @@ import Testing
 /// The real daemon with its wall clock — and only its wall clock — stepped mid-capture, as NTP or
 /// chrony do after a suspend or a late first sync: +1 hour, +1 day, then 7 s back. The test
 /// preloads `libWallClockShift.so` (built with the tests, never linked into the daemon), which
-/// adds an offset the test writes to CLOCK_REALTIME and leaves the monotonic clock alone.
+/// adds an offset the test writes to CLOCK_REALTIME and leaves the monotonic clock alone. The
+/// daemon also runs under a systemd watchdog of the test's own: its pings must go on through
+/// every step (a sleep that ended at a wall-clock instant would hold them back by the step).
 @Suite(.serialized) struct ClockStepTests {
     static let shiftLibrary = URL(fileURLWithPath: DaemonProcess.binary).deletingLastPathComponent()
         .appendingPathComponent("libWallClockShift.so").path
@@ -31,12 +33,17 @@ import Testing
         }
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
+        let listener = try NotifyListener(abstract: true)
         // Events flow before the daemon subscribes, so however long this test waits to be
         // scheduled, its connection is never silent for stale_after_seconds.
         let feed = SequencedFeed(hub: server.hub, interval: .milliseconds(50))
         let daemon = try DaemonProcess(
             configuration: server.collectorConfiguration(streams: ["!assetIndex@arr"], extra: "stale_after_seconds: 3"),
-            environment: DaemonProcess.metricsOnAnyPort.merging(["LD_PRELOAD": Self.shiftLibrary, "WALL_CLOCK_SHIFT_FILE": shiftFile]) { $1 })
+            environment: DaemonProcess.metricsOnAnyPort.merging([
+                "LD_PRELOAD": Self.shiftLibrary, "WALL_CLOCK_SHIFT_FILE": shiftFile,
+                // WatchdogSec=2 s: a ping every second while every thread answers.
+                "NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "2000000",
+            ]) { $1 })
         let metrics = try await daemon.metricsPort()
         let connection = try await server.subscriber(to: ["!assetIndex@arr"])
         try await Task.sleep(for: .seconds(1.5))
@@ -60,8 +67,10 @@ import Testing
             }
             #expect(loggedSteps().last.map { abs($0 - Double(step)) < 0.5 } == true, "logged \(loggedSteps()), stepped \(step) s")
             // Longer than stale_after_seconds: a step mistaken for silence would reconnect by now.
+            let pings = listener.messages(with: "WATCHDOG=1").count
             try await Task.sleep(for: .seconds(3.5))
             #expect(server.hub.connections.map(\.connection) == [connection], "the same, single connection after stepping \(step) s")
+            #expect(listener.messages(with: "WATCHDOG=1").count >= pings + 2, "watchdog pings go on after stepping \(step) s")
         }
         let scrape = try await Scrape.get(metrics, "/metrics")
         #expect(scrape.value("stream_collector_clock_steps_total") == 3)
