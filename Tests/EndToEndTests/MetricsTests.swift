@@ -75,6 +75,8 @@ import Testing
         #expect(final.value(#"stream_collector_events_written_total{stream="!assetIndex@arr"}"#) == Double(written))
         let bytes = try files.lines("asset-index").filter { $0.contains(#""type":"assetIndexUpdate""#) }.reduce(0) { $0 + $1.utf8.count + 1 }
         #expect(final.value(#"stream_collector_bytes_written_total{stream="!assetIndex@arr"}"#) == Double(bytes))
+        // Every record the family's files hold, events and the collector's own (gaps) alike.
+        #expect(final.value(#"stream_collector_records_written_total{family="asset-index"}"#) == Double(try files.lines("asset-index").count))
         #expect((final.value("stream_collector_gap_seconds_total") ?? 0) > 0)
         #expect((final.value("stream_collector_fsync_seconds_count") ?? 0) > 0)
         // The lag histogram holds exactly the lags of the events written: recvTime − eventTime.
