@@ -59,14 +59,8 @@ final class ServiceSupervisor: @unchecked Sendable {
         let tick = notifier.watchdogInterval.map { min(.seconds(5), $0 / 4) } ?? .seconds(5)
         let tickNanos = tick.inNanoseconds
         NamedThread.start(name: "supervisor") { [self] in
-            var checking = true
-            while checking {
-                checking = queue.sync {
-                    guard !stopped else { return false }
-                    check(nowNanos: MonotonicClock.nowNanoseconds())
-                    return true
-                }
-                if checking { MonotonicClock.sleep(nanoseconds: tickNanos) }
+            while queue.sync(execute: checkUnlessStopped) {
+                MonotonicClock.sleep(nanoseconds: tickNanos)
             }
         }
     }
@@ -97,6 +91,13 @@ final class ServiceSupervisor: @unchecked Sendable {
             stopped = true
             notify { try notifier.stopping() }
         }
+    }
+
+    /// A check, unless `stopping()` came first; false then, and the checking thread ends.
+    private func checkUnlessStopped() -> Bool {
+        guard !stopped else { return false }
+        check(nowNanos: MonotonicClock.nowNanoseconds())
+        return true
     }
 
     private func check(nowNanos now: Int64) {
