@@ -25,16 +25,18 @@ final class AppendOnlyFile {
     private var reservedEnd = 0
 
     /// Creates `path` holding `firstBytes` (a header line), failing if it already exists; then
-    /// syncs the folder so the name survives a crash. The name never appears without those bytes
+    /// syncs the folder so the name survives a crash, before returning or in `background` (after
+    /// what it was handed before). The name never appears without those bytes
     /// (`sc_create_file_with`), so a reader never finds an empty file, even after a kill -9.
-    init(creating path: String, startingWith firstBytes: [UInt8], permissions: mode_t = 0o640) throws(StorageError) {
+    init(creating path: String, startingWith firstBytes: [UInt8], permissions: mode_t = 0o640,
+         syncingFolderIn background: BackgroundSync? = nil) throws(StorageError) {
         self.path = path
         let folder = AppendOnlyFile.folder(of: path)
         descriptor = firstBytes.withUnsafeBytes { sc_create_file_with(folder, path, $0.baseAddress, $0.count, permissions) }
         guard descriptor >= 0 else { throw StorageError(operation: "create", path: path, code: errno) }
         size = firstBytes.count
         reservedEnd = size
-        try AppendOnlyFile.syncDirectory(containing: path)
+        if let background { background.syncFolder(containing: path) } else { try AppendOnlyFile.syncDirectory(containing: path) }
     }
 
     /// Appends all of `bytes`, looping on partial writes. On failure, returns how many bytes did
@@ -81,13 +83,24 @@ final class AppendOnlyFile {
         guard fdatasync(descriptor) == 0 else { throw StorageError(operation: "sync", path: path, code: errno) }
     }
 
-    /// Syncs and closes the file, then syncs its folder.
-    func close() {
+    /// Hands a sync of everything appended so far to `background`, through a duplicate of the
+    /// descriptor; appending may go on at once.
+    func sync(in background: BackgroundSync) throws(StorageError) {
+        let duplicate = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
+        guard duplicate >= 0 else { throw StorageError(operation: "sync", path: path, code: errno) }
+        background.sync(duplicate: duplicate, path: path)
+    }
+
+    /// Gives back the blocks reserved past the end and closes the file: syncs it and its folder
+    /// before returning, or leaves both to `background`, which owns the descriptor from then on.
+    func close(syncingIn background: BackgroundSync? = nil) {
         guard descriptor >= 0 else { return }
         if reservedEnd > size { _ = sc_release_reserved_space(descriptor) }
-        _ = fsync(descriptor)
-        _ = Glibc.close(descriptor)
+        let last = descriptor
         descriptor = -1
+        if let background { return background.close(last, path: path) }
+        _ = fsync(last)
+        _ = Glibc.close(last)
         try? AppendOnlyFile.syncDirectory(containing: path)
     }
 

@@ -10,17 +10,35 @@ final class FileSeries {
         /// When it was created: the wall clock names it, the monotonic clock ages it.
         let createdAt: Moment
         var dataLines = 0
-        var dirty = false
+        /// Bytes appended since the last sync was started.
+        var unsyncedBytes = 0
     }
+
+    /// How a sync went.
+    enum Sync {
+        /// Nothing was written since the last one.
+        case clean
+        /// Done before returning.
+        case done
+        /// Handed to the background; its result comes from `BackgroundSync.collect()`.
+        case handedOver
+    }
+
+    /// A sync or close with at least this much unsynced goes to the background, so the writer
+    /// goes on appending while the disk takes it; a smaller one (the live rate's second of lines)
+    /// is done in place, which costs no thread wake-up.
+    static let backgroundSyncBytes = 1 << 20
 
     let family: StreamFamily
     private let root: String
     private(set) var current: OpenFile?
     private let report: (StorageEvent) -> Void
+    private let background: BackgroundSync
 
-    init(family: StreamFamily, root: String, report: @escaping (StorageEvent) -> Void) {
+    init(family: StreamFamily, root: String, background: BackgroundSync, report: @escaping (StorageEvent) -> Void) {
         self.family = family
         self.root = root
+        self.background = background
         self.report = report
     }
 
@@ -49,19 +67,20 @@ final class FileSeries {
             return result
         }
         open.dataLines += lines
-        open.dirty = true
+        open.unsyncedBytes += result.written
         current = open
         return result
     }
 
-    /// Syncs the open file if it has unsynced lines; returns whether it did.
-    @discardableResult
-    func syncIfDirty() throws(StorageError) -> Bool {
-        guard var open = current, open.dirty else { return false }
-        try open.file.sync()
-        open.dirty = false
+    /// Syncs the open file if it has unsynced lines: in place, or in the background when there is
+    /// much to write (`backgroundSyncBytes`).
+    func syncIfDirty() throws(StorageError) -> Sync {
+        guard var open = current, open.unsyncedBytes > 0 else { return .clean }
+        let inBackground = open.unsyncedBytes >= Self.backgroundSyncBytes
+        if inBackground { try open.file.sync(in: background) } else { try open.file.sync() }
+        open.unsyncedBytes = 0
         current = open
-        return true
+        return inBackground ? .handedOver : .done
     }
 
     func closeIfOlder(than seconds: Int, now: Moment) {
@@ -73,7 +92,7 @@ final class FileSeries {
     func closeCurrent() {
         guard let open = current else { return }
         current = nil
-        open.file.close()
+        open.file.close(syncingIn: open.unsyncedBytes >= Self.backgroundSyncBytes ? background : nil)
         report(.fileClosed(path: open.file.path, lines: open.dataLines, bytes: open.file.size))
     }
 
@@ -82,7 +101,7 @@ final class FileSeries {
         try Directories.create(folder)
         let header = FileHeader(fileId: FileHeader.newFileId(), family: family, createdAtMicros: now.wallMicros, partition: partition)
         let name = "\(family.name)-\(UTCTime(microsecondsSinceEpoch: now.wallMicros).compact)-\(header.fileId.prefix(8)).ndjson"
-        let file = try AppendOnlyFile(creating: "\(folder)/\(name)", startingWith: header.line())
+        let file = try AppendOnlyFile(creating: "\(folder)/\(name)", startingWith: header.line(), syncingFolderIn: background)
         current = OpenFile(file: file, partition: partition, createdAt: now)
         report(.fileOpened(path: file.path))
     }

@@ -32,6 +32,7 @@ public final class RecordStore {
     private var drops: [StreamFamily: DropTally] = [:]
     /// Monotonic nanoseconds.
     private var lastSyncNanos: Int64
+    private let background = BackgroundSync()
 
     public init(configuration: StorageConfiguration, report: @escaping (StorageEvent) -> Void) throws(StorageError) {
         self.configuration = configuration
@@ -40,7 +41,7 @@ public final class RecordStore {
         try Directories.create(configuration.directory)
         var lastWritten: Int64?
         for family in StreamFamily.all {
-            series[family] = FileSeries(family: family, root: configuration.directory, report: report)
+            series[family] = FileSeries(family: family, root: configuration.directory, background: background, report: report)
             guard let tail = TailInspector.newest(under: "\(configuration.directory)/\(family.name)") else { continue }
             lastWritten = max(lastWritten ?? tail.modifiedAtMicros, tail.modifiedAtMicros)
             if tail.fragmentBytes > 0 {
@@ -78,6 +79,7 @@ public final class RecordStore {
     /// Periodic housekeeping: retries after a failure, closes files past `rotateSeconds`, and
     /// flushes written data to stable storage every `fsyncIntervalMilliseconds`.
     public func tick(now: Moment = .now()) {
+        collectBackgroundSyncs(now: now)
         flush(now: now)
         for file in series.values { file.closeIfOlder(than: configuration.rotateSeconds, now: now) }
         let interval = Int64(configuration.fsyncIntervalMilliseconds) * 1_000_000
@@ -86,7 +88,7 @@ public final class RecordStore {
             for file in series.values {
                 let started = ContinuousClock.now
                 do {
-                    if try file.syncIfDirty() {
+                    if try file.syncIfDirty() == .done {
                         report(.synced(nanoseconds: started.duration(to: .now).inNanoseconds))
                     }
                 } catch {
@@ -96,16 +98,28 @@ public final class RecordStore {
         }
     }
 
-    /// Syncs and closes the open files; the next records go to new files (SIGHUP's "reopen").
+    /// Syncs and closes the open files, returning once they are on stable storage; the next
+    /// records go to new files (SIGHUP's "reopen").
     public func closeFiles() {
         for file in series.values { file.closeCurrent() }
+        background.waitUntilIdle()
+        collectBackgroundSyncs(now: .now())
     }
 
-    /// Writes what it can, then syncs and closes every open file.
+    /// Writes what it can, then syncs and closes every open file, returning once they are on
+    /// stable storage.
     public func close() {
         failure = nil
         flush(now: .now())
-        for file in series.values { file.closeCurrent() }
+        closeFiles()
+    }
+
+    /// Reports the syncs the background finished since the last call; a failed one is a write
+    /// failure like any other.
+    private func collectBackgroundSyncs(now: Moment) {
+        let (durations, error) = background.collect()
+        for nanoseconds in durations { report(.synced(nanoseconds: nanoseconds)) }
+        if let error { noteFailure(error, now: now) }
     }
 
     // MARK: - Writing

@@ -51,6 +51,8 @@ struct CaptureBenchmark: AsyncParsableCommand {
         /// (the Python peer needs seconds to import its modules; the others milliseconds).
         let receivingSeconds: Double
         let measurement: ChildProcess.Measurement
+        /// The machine's busy cores and the flood server's CPU over the run.
+        var load: MachineLoad? = nil
         /// CPU share of one core after the first seconds (start-up excluded), when measured.
         var steadyCPUShare: Double? = nil
         /// The same for a process measured alongside (the floor at the live rate).
@@ -81,7 +83,9 @@ struct CaptureBenchmark: AsyncParsableCommand {
             for (transport, port) in [("ws", plain.port), ("wss", secure.port)] {
                 for receiver in Receiver.allCases {
                     print("round \(round)/\(measured.rounds): \(receiver.rawValue) over \(transport)")
-                    let run = try await measure(receiver, secure: transport == "wss", port: port, frames: frames, certificate: certificate)
+                    let before = MachineLoad.read()
+                    var run = try await measure(receiver, secure: transport == "wss", port: port, frames: frames, certificate: certificate)
+                    run.load = MachineLoad(from: before, to: MachineLoad.read())
                     runs["\(receiver.rawValue)/\(transport)", default: []].append(run)
                 }
             }
@@ -223,18 +227,25 @@ struct CaptureBenchmark: AsyncParsableCommand {
 
     private func report(_ runs: [String: [Run]], decode: Double, live: [Run]) {
         let median = BenchReport.median, format = BenchReport.format, verdict = BenchReport.verdict
-        func rate(_ receiver: Receiver, _ transport: String) -> Double { median(runs["\(receiver.rawValue)/\(transport)"]!.map(\.eventsPerSecond)) }
+        func list(_ receiver: Receiver, _ transport: String) -> [Run] { runs["\(receiver.rawValue)/\(transport)"]! }
+        func rate(_ receiver: Receiver, _ transport: String) -> Double { median(list(receiver, transport).map(\.eventsPerSecond)) }
+        func perMillionEvents(_ seconds: (Run) -> Double, _ list: [Run]) -> Double {
+            median(list.map { seconds($0) / max(1e-9, Double($0.events) / 1e6) })
+        }
         print("")
-        print(row("receiver", "transport", "events/s", "wire MB/s", "NDJSON MB/s", "CPU s/M ev", "peak RSS (heap)"))
+        print(row("receiver", "transport", "events/s", "wire MB/s", "NDJSON MB/s", "CPU s/M ev", "server s/M", "busy cores", "peak RSS (heap)"))
         for transport in ["ws", "wss"] {
             for receiver in Receiver.allCases {
-                let list = runs["\(receiver.rawValue)/\(transport)"]!
+                let list = list(receiver, transport)
                 let wire = median(list.map { $0.megabytesPerSecond($0.wireBytes) })
                 let written = list.first?.writtenBytes == nil ? "-" : format(median(list.map { $0.megabytesPerSecond($0.writtenBytes ?? 0) }))
-                let cpu = median(list.map { $0.measurement.cpuSeconds / max(1e-9, Double($0.events) / 1e6) })
+                let cpu = perMillionEvents(\.measurement.cpuSeconds, list)
+                let server = perMillionEvents({ $0.load?.serverCPUSeconds ?? 0 }, list)
+                let busy = median(list.map { $0.load?.busyCores ?? 0 })
                 let rss = (list.map(\.measurement.peakRSSBytes).max() ?? 0) >> 20
                 let heap = (list.map(\.measurement.peakAnonymousBytes).max() ?? 0) >> 20
-                print(row(receiver.rawValue, transport, "\(format(rate(receiver, transport) / 1e3)) k", format(wire), written, format(cpu), "\(rss) MiB (\(heap))"))
+                print(row(receiver.rawValue, transport, "\(format(rate(receiver, transport) / 1e3)) k", format(wire), written, format(cpu), format(server),
+                          format(busy), "\(rss) MiB (\(heap))"))
             }
         }
         print("")
@@ -264,8 +275,11 @@ struct CaptureBenchmark: AsyncParsableCommand {
         if live.count > 1 {
             let (steady, floorShare, ratio, _) = cpu(live[1])
             print("  the same without the fdatasync each second (fsync_interval_ms: 0, not the default; the floor writes nothing): CPU \(percent(steady)) %, the floor's \(percent(floorShare)) % = \(format(ratio))×")
+            let shipped = cpu(live[0])
+            let syncing = shipped.steady - steady
+            print("  so the fdatasync each second costs \(percent(syncing)) % of a core, \(format(syncing / max(1e-9, shipped.floor)))× the floor's whole CPU at this rate")
         }
     }
 
-    private func row(_ columns: String...) -> String { BenchReport.row(columns, widths: [18, 10, 12, 11, 12, 11, 15]) }
+    private func row(_ columns: String...) -> String { BenchReport.row(columns, widths: [18, 10, 12, 11, 12, 11, 11, 11, 15]) }
 }

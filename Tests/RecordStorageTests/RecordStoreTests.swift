@@ -158,6 +158,28 @@ import Testing
         #expect(try dataNumbers([paths[1]]) == [3])
     }
 
+    /// The periodic sync of a second's lines is done in place; one with a megabyte or more to
+    /// write is handed to the background (the writer goes on appending meanwhile) and reported
+    /// when it completes — by `close` at the latest, which returns only once it has.
+    @Test func aLargeSyncRunsInTheBackgroundAndIsReportedOnceComplete() throws {
+        var events: [StorageEvent] = []
+        let store = try RecordStore(configuration: StorageConfiguration(directory: root, fsyncIntervalMilliseconds: 1000)) { events.append($0) }
+        func syncs() -> Int { events.filter { if case .synced = $0 { true } else { false } }.count }
+        store.append((0..<10).map { record($0, at: hour13) }, now: at(hour13))
+        store.tick(now: at(hour13 + 1_100_000))
+        #expect(syncs() == 1, "a few lines are synced in place")
+        let many = (10..<40_000).map { record($0, at: hour13 + 2_000_000) }
+        #expect(many.reduce(0) { $0 + $1.line.count } >= FileSeries.backgroundSyncBytes)
+        store.append(many, now: at(hour13 + 2_000_000))
+        store.tick(now: at(hour13 + 2_200_000))
+        #expect(syncs() == 1, "handed over, so not reported before the store's next turn")
+        store.append([record(40_000, at: hour13 + 2_300_000)], now: at(hour13 + 2_300_000))
+        store.close()
+        #expect(syncs() == 2, "the large sync is reported once, after it completed")
+        #expect(try dataNumbers(files()) == Array(0...40_000))
+        #expect(!events.contains { if case .writeFailed = $0 { true } else { false } })
+    }
+
     @Test func refusedWritesAreBufferedAndWrittenInOrderLater() throws {
         let store = try RecordStore(configuration: StorageConfiguration(directory: root)) { _ in }
         store.append([record(1, at: hour13)], now: at(hour13))

@@ -1,0 +1,36 @@
+import Glibc
+import Testing
+@testable import RecordStorage
+
+/// Syncs handed to the background come back to the store's queue: a completed one as its
+/// duration, a failed one as the error the store treats as a write failure, each once.
+@Suite struct BackgroundSyncTests {
+    @Test func aFailedSyncComesBackOnceWithItsPath() throws {
+        var ends: [Int32] = [0, 0]
+        try #require(pipe(&ends) == 0)
+        defer { close(ends[0]) }
+        let background = BackgroundSync()
+        // fdatasync refuses a pipe (EINVAL): a failure without a failing disk.
+        background.sync(duplicate: ends[1], path: "/data/asset-index/file.ndjson")
+        background.waitUntilIdle()
+        let first = background.collect()
+        #expect(first.durations.isEmpty)
+        #expect(first.error?.operation == "sync" && first.error?.path == "/data/asset-index/file.ndjson" && first.error?.code == EINVAL)
+        let second = background.collect()
+        #expect(second.error == nil && second.durations.isEmpty, "reported once")
+        #expect(fcntl(ends[1], F_GETFD) == -1, "the background closed the descriptor it was given")
+    }
+
+    @Test func aCompletedSyncComesBackAsItsDuration() throws {
+        let path = "/tmp/background-sync-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        try #require(descriptor >= 0)
+        defer { unlink(path) }
+        #expect(write(descriptor, "line\n", 5) == 5)
+        let background = BackgroundSync()
+        background.sync(duplicate: descriptor, path: path)
+        background.waitUntilIdle()
+        let result = background.collect()
+        #expect(result.error == nil && result.durations.count == 1)
+    }
+}
