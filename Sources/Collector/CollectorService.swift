@@ -148,7 +148,7 @@ public final class CollectorService: Sendable {
 
     public func start() throws(CollectorError) {
         do {
-            try loop.start(pacemaker: beat)
+            try loop.start(pacemaker: beat) { [pipeline] in pipeline.passEnded() }
         } catch {
             throw .transport(error.description)
         }

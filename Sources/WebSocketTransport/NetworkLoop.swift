@@ -128,7 +128,11 @@ public final class NetworkLoop: @unchecked Sendable {
     private var stopDeadline: UInt64 = 0
     private var receivingApplied = true
     private var pacemaker: (any Pacemaker)?
+    /// Called on the service thread after each `lws_service` pass (`start(pacemaker:afterEachPass:)`).
+    private var afterEachPass: (@Sendable () -> Void)?
     private var paceSchedule = PaceSchedule.never
+    /// When the current pass delivered its last message, if it delivered one.
+    private var lastDeliveryNanos: Int64?
 
     // C memory that must stay alive and unmoved for the context's life.
     private let protocols: UnsafeMutablePointer<lws_protocols>
@@ -173,8 +177,10 @@ public final class NetworkLoop: @unchecked Sendable {
         if let caPath { free(caPath) }
     }
 
-    /// Creates the lws context and starts the service thread, which keeps `pacemaker` in time.
-    public func start(pacemaker: (any Pacemaker)? = nil) throws(TransportError) {
+    /// Creates the lws context and starts the service thread, which keeps `pacemaker` in time and
+    /// calls `afterEachPass` once a pass of `lws_service` has delivered what it read: where work
+    /// handed off during the pass is set going, one hop per pass however many messages it held.
+    public func start(pacemaker: (any Pacemaker)? = nil, afterEachPass: (@Sendable () -> Void)? = nil) throws(TransportError) {
         guard !Self.running.exchange(true, ordering: .acquiringAndReleasing) else { throw .loopAlreadyRunning }
         var info = lws_context_creation_info()
         info.port = CONTEXT_PORT_NO_LISTEN
@@ -199,6 +205,7 @@ public final class NetworkLoop: @unchecked Sendable {
         }
         contextHandle.withLock { $0 = ContextHandle(pointer: context) }
         self.pacemaker = pacemaker
+        self.afterEachPass = afterEachPass
         paceTimer.pointee.owner = Unmanaged.passUnretained(self).toOpaque()
         NamedThread.start(name: "lws-service") { [self] in serviceLoop() }
     }
@@ -276,6 +283,7 @@ public final class NetworkLoop: @unchecked Sendable {
         pace(because: .schedule, nowNanos: MonotonicClock.nowNanoseconds())
         while !(stopping && (connections.isEmpty || DispatchTime.now().uptimeNanoseconds >= stopDeadline)) {
             if lws_service(context, 0) < 0 { break }
+            passEnded()
             lastTurn.set()
         }
         connections.removeAll()
@@ -578,9 +586,16 @@ public final class NetworkLoop: @unchecked Sendable {
         let message = ReceivedMessage(payload: payload, isBinary: connection.messageBinary, receivedAt: .now())
         if budget.charge(payload.count) { reconcileFlow() }
         if !stopping { connection.delegate.webSocket(connection.id, didReceive: message) }
-        if message.receivedAt.monotonicNanos >= paceSchedule.messagesFromNanos {
-            pace(because: .message, nowNanos: message.receivedAt.monotonicNanos)
-        }
+        lastDeliveryNanos = message.receivedAt.monotonicNanos
+    }
+
+    /// After a pass of `lws_service`: sets going what its messages were handed to, then keeps the
+    /// pacemaker's beat with the last of them, so work due now is queued behind their decoding.
+    private func passEnded() {
+        afterEachPass?()
+        guard let delivered = lastDeliveryNanos else { return }
+        lastDeliveryNanos = nil
+        if delivered >= paceSchedule.messagesFromNanos { pace(because: .message, nowNanos: delivered) }
     }
 
     /// The timer's list node, lws's handle on it (the first member: same address).
