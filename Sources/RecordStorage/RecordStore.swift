@@ -77,7 +77,8 @@ public final class RecordStore {
     }
 
     /// Periodic housekeeping: retries after a failure, closes files past `rotateSeconds`, and
-    /// flushes written data to stable storage every `fsyncIntervalMilliseconds`.
+    /// flushes written data to stable storage every `fsyncIntervalMilliseconds` (a megabyte or
+    /// more of it beside the writer, `BackgroundSync`); reports the background's completed syncs.
     public func tick(now: Moment = .now()) {
         collectBackgroundSyncs(now: now)
         flush(now: now)

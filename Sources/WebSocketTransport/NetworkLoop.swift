@@ -24,8 +24,10 @@ import Synchronization
 ///   each ended by its own deadline however the server behaves.
 /// - Reading pauses (`lws_rx_flow_control`) while the `ReceiveBudget` is above its high mark and
 ///   resumes when consumers `release` enough bytes.
-/// - A `Pacemaker` given to `start` is kept in time by the service thread: called with the
-///   messages it delivers and by a timer in the same `poll`, never by another thread.
+/// - A `Pacemaker` given to `start` is kept in time by the service thread: called after a pass of
+///   `lws_service` that delivered messages and by a timer in the same `poll`, never by another
+///   thread. `afterEachPass`, if given, runs on the service thread after every pass, before the
+///   pacemaker: where delegates set going what the pass's messages were handed to.
 public final class NetworkLoop: @unchecked Sendable {
     // @unchecked: the mutable state below "Owned by the service thread" is touched only there
     // (`handle` and `drainCommands`, lws's entry points, check it); the rest is immutable or locked.

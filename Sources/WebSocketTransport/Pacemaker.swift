@@ -5,9 +5,9 @@
 /// `poll`) covers the silences. An idle collector then wakes one thread per message, and one per
 /// period when nothing arrives.
 public protocol Pacemaker: AnyObject, Sendable {
-    /// Called on the service thread: once when the loop starts, after `NetworkLoop.repace()`, with
-    /// a message just delivered once `schedule.messagesFromNanos` has passed, and when
-    /// `schedule.deadlineNanos` has. Runs or hands off what is due and returns when it wants the
+    /// Called on the service thread: once when the loop starts, after `NetworkLoop.repace()`,
+    /// after a pass that delivered a message once `schedule.messagesFromNanos` has passed (with
+    /// the last message's time, after the pass's hand-off), and when `schedule.deadlineNanos` has. Runs or hands off what is due and returns when it wants the
     /// next call. Must return quickly and never block: it holds up every connection.
     func pace(nowNanos: Int64, because reason: PaceReason) -> PaceSchedule
 }
@@ -16,7 +16,7 @@ public protocol Pacemaker: AnyObject, Sendable {
 public enum PaceReason: Sendable, Equatable {
     /// The loop started, or `repace()` asked: the schedule may have changed.
     case schedule
-    /// A message was delivered just now.
+    /// A pass just delivered a message.
     case message
     /// The deadline passed with no message calling earlier.
     case deadline
