@@ -208,7 +208,7 @@ public final class CollectorService: Sendable {
     }
 
     /// Probes every long-lived thread and queue — the libwebsockets service thread, decoding, the
-    /// writer, each connection's control queue, each REST poller — and returns those whose probe
+    /// writer and its background syncs, each connection's control queue, each REST poller — and returns those whose probe
     /// has waited longer than `limit` (see `Heartbeat`). Call it regularly; `health` reports the
     /// latest answer.
     @discardableResult
@@ -219,6 +219,7 @@ public final class CollectorService: Sendable {
             Heartbeat.Participant(name: "network thread", lastTurn: loop.lastTurn) { loop.probe($0) },
             Heartbeat.Participant(name: "decoding", lastTurn: pipeline.lastTurn) { pipeline.probe($0) },
             Heartbeat.Participant(name: "writer", lastTurn: writer.lastTurn) { writer.probe($0) },
+            Heartbeat.Participant(name: "disk sync") { writer.background.probe($0) },
         ]
         participants += shards.map { shard in Heartbeat.Participant(name: "\(shard.label) control", lastTurn: shard.lastTurn) { shard.probe($0) } }
         participants += pollers.map { poller in Heartbeat.Participant(name: "REST \(poller.source.name)") { poller.probe($0) } }

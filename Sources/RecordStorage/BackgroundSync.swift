@@ -16,13 +16,17 @@ import Synchronization
 /// - Results come back through `collect()`, which the store calls on its own queue: the
 ///   durations of completed syncs and the first error since the last collection.
 /// - `waitUntilIdle()` returns once everything handed over before it has finished.
-final class BackgroundSync: Sendable {
+/// - `probe` lets the heartbeat see a sync that never returns (a disk that hangs), which the
+///   writer, going on, no longer shows.
+public final class BackgroundSync: Sendable {
     private let queue = DispatchQueue(label: "stream-collector.sync")
     private let results = Mutex<(durations: [Int64], error: StorageError?)>(([], nil))
+    /// Pieces of work handed over and not yet finished.
+    private let pending = Atomic<Int>(0)
 
     /// `fdatasync`s and closes `descriptor` (a duplicate of `path`'s).
     func sync(duplicate descriptor: Int32, path: String) {
-        queue.async { [self] in
+        enqueue { [self] in
             let started = ContinuousClock.now
             let failed = fdatasync(descriptor) != 0 ? errno : 0
             _ = Glibc.close(descriptor)
@@ -32,7 +36,7 @@ final class BackgroundSync: Sendable {
 
     /// `fsync`s and closes `descriptor` (the file's last one), then syncs the folder holding `path`.
     func close(_ descriptor: Int32, path: String) {
-        queue.async {
+        enqueue {
             _ = fsync(descriptor)
             _ = Glibc.close(descriptor)
             try? AppendOnlyFile.syncDirectory(containing: path)
@@ -41,7 +45,14 @@ final class BackgroundSync: Sendable {
 
     /// Syncs the folder holding `path` (a file created there).
     func syncFolder(containing path: String) {
-        queue.async { try? AppendOnlyFile.syncDirectory(containing: path) }
+        enqueue { try? AppendOnlyFile.syncDirectory(containing: path) }
+    }
+
+    /// Runs `answer` behind the work handed over so far; at once, on the calling thread, when
+    /// there is none (nothing can be stuck, and an idle queue costs no wake-up).
+    public func probe(_ answer: @escaping @Sendable () -> Void) {
+        if pending.load(ordering: .acquiring) == 0 { return answer() }
+        queue.async(execute: answer)
     }
 
     /// The durations (ns) of the syncs completed since the last call, and the first failure.
@@ -53,6 +64,15 @@ final class BackgroundSync: Sendable {
     }
 
     func waitUntilIdle() { queue.sync {} }
+
+    /// Hands `work` to the queue, counted as pending until it returns.
+    func enqueue(_ work: @escaping @Sendable () -> Void) {
+        pending.add(1, ordering: .releasing)
+        queue.async { [self] in
+            work()
+            pending.subtract(1, ordering: .releasing)
+        }
+    }
 
     private func finish(_ started: ContinuousClock.Instant, _ error: StorageError?) {
         let nanoseconds = started.duration(to: .now).inNanoseconds

@@ -32,7 +32,8 @@ public final class RecordStore {
     private var drops: [StreamFamily: DropTally] = [:]
     /// Monotonic nanoseconds.
     private var lastSyncNanos: Int64
-    private let background = BackgroundSync()
+    /// Where large syncs run, beside the writer (`Heartbeat` probes it).
+    public let background = BackgroundSync()
 
     public init(configuration: StorageConfiguration, report: @escaping (StorageEvent) -> Void) throws(StorageError) {
         self.configuration = configuration

@@ -58,11 +58,18 @@ import Testing
         connection.close(code: 1011, reason: "internal error")
         let second = try await server.subscriber(to: ["!assetIndex@arr"], otherThan: connection)
         second.send(text: "this is not JSON")
-        try await eventually("the reconnect, the gap and the rejected frame counted") {
-            let scrape = try? await get(port, "/metrics")
-            return scrape?.value(#"stream_collector_reconnects_total{reason="server-close-1011"}"#) == 1
-                && scrape?.value("stream_collector_gaps_total") == 1
-                && scrape?.value(#"stream_collector_rejected_frames_total{reason="invalid-json"}"#) == 1
+        var counted = (reconnects: nil as Double?, gaps: nil as Double?, rejected: nil as Double?)
+        do {
+            try await eventually("the reconnect, the gap and the rejected frame counted") {
+                let scrape = try? await get(port, "/metrics")
+                counted = (scrape?.value(#"stream_collector_reconnects_total{reason="server-close-1011"}"#),
+                           scrape?.value("stream_collector_gaps_total"),
+                           scrape?.value(#"stream_collector_rejected_frames_total{reason="invalid-json"}"#))
+                return counted == (1, 1, 1)
+            }
+        } catch {
+            Issue.record("last counted \(counted); the daemon's log:\n\(daemon.log)")
+            throw error
         }
 
         // Events stop: stale after 2 s, so unhealthy.

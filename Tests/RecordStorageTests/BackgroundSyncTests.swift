@@ -1,9 +1,11 @@
 import Glibc
+import Synchronization
 import Testing
 @testable import RecordStorage
 
 /// Syncs handed to the background come back to the store's queue: a completed one as its
-/// duration, a failed one as the error the store treats as a write failure, each once.
+/// duration, a failed one as the error the store treats as a write failure, each once; and a sync
+/// that does not return keeps the heartbeat's probe unanswered.
 @Suite struct BackgroundSyncTests {
     @Test func aFailedSyncComesBackOnceWithItsPath() throws {
         var ends: [Int32] = [0, 0]
@@ -32,5 +34,21 @@ import Testing
         background.waitUntilIdle()
         let result = background.collect()
         #expect(result.error == nil && result.durations.count == 1)
+    }
+
+    @Test func aProbeIsAnsweredAtOnceWhenIdleAndOnlyAfterAStuckSyncReturns() throws {
+        let background = BackgroundSync()
+        let answered = Atomic<Int>(0)
+        background.probe { answered.add(1, ordering: .relaxed) }
+        #expect(answered.load(ordering: .relaxed) == 1, "idle: answered on the caller's thread")
+        // A sync stuck in the kernel, as on a hung disk: work that waits until the test lets it go.
+        let release = Mutex(false)
+        background.enqueue { while !release.withLock({ $0 }) { usleep(1000) } }
+        background.probe { answered.add(1, ordering: .relaxed) }
+        usleep(100_000)
+        #expect(answered.load(ordering: .relaxed) == 1, "not answered while the sync before it runs")
+        release.withLock { $0 = true }
+        background.waitUntilIdle()
+        #expect(answered.load(ordering: .relaxed) == 2)
     }
 }

@@ -36,6 +36,8 @@ final class RecordWriter: @unchecked Sendable {
     let previousRunLastWriteMicros: Int64?
     /// When the writer queue last began a write or its housekeeping (`Heartbeat`).
     let lastTurn = MonotonicStamp()
+    /// Where the store's large syncs run, beside this queue (`Heartbeat` probes it too).
+    let background: BackgroundSync
 
     init(configuration: StorageConfiguration, beat: Beat, stats: CollectorStats, logger: Logger) throws(StorageError) {
         queue = DispatchQueue(label: "stream-collector.writer", target: beat.queue)
@@ -48,6 +50,7 @@ final class RecordWriter: @unchecked Sendable {
             RecordWriter.log(event, logger: logger, stats: stats)
         }
         previousRunLastWriteMicros = store.previousRunLastWriteMicros
+        background = store.background
         maintenanceConfiguration = Mutex(configuration)
         maintenance = FileMaintenance(directory: configuration.directory) { event in
             RecordWriter.log(event, logger: logger, stats: stats)
