@@ -99,9 +99,14 @@ final class AppendOnlyFile {
         let last = descriptor
         descriptor = -1
         if let background { return background.close(last, path: path) }
-        _ = fsync(last)
-        _ = Glibc.close(last)
-        try? AppendOnlyFile.syncDirectory(containing: path)
+        AppendOnlyFile.syncAndClose(last, path: path)
+    }
+
+    /// The last of a file: `fsync`s and closes `descriptor`, then syncs the folder holding `path`.
+    static func syncAndClose(_ descriptor: Int32, path: String) {
+        _ = fsync(descriptor)
+        _ = Glibc.close(descriptor)
+        try? syncDirectory(containing: path)
     }
 
     deinit { close() }

@@ -36,11 +36,7 @@ public final class BackgroundSync: Sendable {
 
     /// `fsync`s and closes `descriptor` (the file's last one), then syncs the folder holding `path`.
     func close(_ descriptor: Int32, path: String) {
-        enqueue {
-            _ = fsync(descriptor)
-            _ = Glibc.close(descriptor)
-            try? AppendOnlyFile.syncDirectory(containing: path)
-        }
+        enqueue { AppendOnlyFile.syncAndClose(descriptor, path: path) }
     }
 
     /// Syncs the folder holding `path` (a file created there).

@@ -12,6 +12,8 @@ final class FileSeries {
         var dataLines = 0
         /// Bytes appended since the last sync was started.
         var unsyncedBytes = 0
+        /// Whether its next sync or close goes to the background (`backgroundSyncBytes`).
+        var syncsInBackground: Bool { unsyncedBytes >= FileSeries.backgroundSyncBytes }
     }
 
     /// How a sync went.
@@ -76,7 +78,7 @@ final class FileSeries {
     /// much to write (`backgroundSyncBytes`).
     func syncIfDirty() throws(StorageError) -> Sync {
         guard var open = current, open.unsyncedBytes > 0 else { return .clean }
-        let inBackground = open.unsyncedBytes >= Self.backgroundSyncBytes
+        let inBackground = open.syncsInBackground
         if inBackground { try open.file.sync(in: background) } else { try open.file.sync() }
         open.unsyncedBytes = 0
         current = open
@@ -92,7 +94,7 @@ final class FileSeries {
     func closeCurrent() {
         guard let open = current else { return }
         current = nil
-        open.file.close(syncingIn: open.unsyncedBytes >= Self.backgroundSyncBytes ? background : nil)
+        open.file.close(syncingIn: open.syncsInBackground ? background : nil)
         report(.fileClosed(path: open.file.path, lines: open.dataLines, bytes: open.file.size))
     }
 

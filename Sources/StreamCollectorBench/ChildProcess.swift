@@ -88,13 +88,7 @@ struct ChildProcess {
         }
 
         private func sampleThreads() {
-            guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return }
-            var seen: [String: Double] = [:]
-            for thread in threads {
-                guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/schedstat", encoding: .utf8),
-                      let running = text.split(separator: " ").first.flatMap({ Double($0) }) else { continue }
-                seen[thread] = running
-            }
+            let seen = ChildProcess.threadRunNanoseconds(of: "\(pid)")
             threadNanoseconds.withLock { $0.merge(seen) { max($0, $1) } }
         }
 
@@ -143,6 +137,22 @@ struct ChildProcess {
     static func run(_ arguments: [String], stdout: String = "/dev/null", stderr: String = "/dev/null") -> Measurement {
         start(arguments, stdout: stdout, stderr: stderr)?.finish()
             ?? Measurement(status: 127, wallSeconds: 0, cpuSeconds: 0, peakRSSBytes: 0, peakAnonymousBytes: 0)
+    }
+
+    /// Nanoseconds each thread (by id) of `process` (a pid, or "self") has run, from its
+    /// `schedstat`; only the threads whose name `named` accepts, when given.
+    static func threadRunNanoseconds(of process: String, named: ((String) -> Bool)? = nil) -> [String: Double] {
+        let tasks = "/proc/\(process)/task"
+        var seen: [String: Double] = [:]
+        for thread in (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? [] {
+            if let named {
+                guard let name = try? String(contentsOfFile: "\(tasks)/\(thread)/comm", encoding: .utf8), named(name) else { continue }
+            }
+            guard let text = try? String(contentsOfFile: "\(tasks)/\(thread)/schedstat", encoding: .utf8),
+                  let running = text.split(separator: " ").first.flatMap({ Double($0) }) else { continue }
+            seen[thread] = running
+        }
+        return seen
     }
 
     static func monotonicSeconds() -> Double {

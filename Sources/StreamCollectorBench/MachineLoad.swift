@@ -46,13 +46,6 @@ struct MachineLoad {
     /// Nanoseconds run by this process's swift-nio event-loop threads (`NIO-ELT-…`), from each
     /// one's `schedstat`. The flood servers' loops live as long as the bench, so none is lost.
     private static func serverNanoseconds() -> Double {
-        let tasks = "/proc/self/task"
-        let threads = (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? []
-        return threads.reduce(0) { sum, thread in
-            guard let name = try? String(contentsOfFile: "\(tasks)/\(thread)/comm", encoding: .utf8), name.hasPrefix("NIO-ELT"),
-                  let text = try? String(contentsOfFile: "\(tasks)/\(thread)/schedstat", encoding: .utf8),
-                  let running = text.split(separator: " ").first.flatMap({ Double($0) }) else { return sum }
-            return sum + running
-        }
+        ChildProcess.threadRunNanoseconds(of: "self") { $0.hasPrefix("NIO-ELT") }.values.reduce(0, +)
     }
 }
