@@ -148,7 +148,7 @@ public final class CollectorService: Sendable {
 
     public func start() throws(CollectorError) {
         do {
-            try loop.start(pacemaker: beat) { [pipeline] in pipeline.passEnded() }
+            try loop.start(pacemaker: beat) { [pipeline] loopEnding in pipeline.passEnded(loopEnding: loopEnding) }
         } catch {
             throw .transport(error.description)
         }

@@ -27,7 +27,8 @@ import Synchronization
 /// - A `Pacemaker` given to `start` is kept in time by the service thread: called after a pass of
 ///   `lws_service` that delivered messages and by a timer in the same `poll`, never by another
 ///   thread. `afterEachPass`, if given, runs on the service thread after every pass, before the
-///   pacemaker: where delegates set going what the pass's messages were handed to.
+///   pacemaker: where delegates set going what the pass's messages were handed to, or hold them
+///   for the next pass, which then polls without waiting (`PassHandOff`).
 public final class NetworkLoop: @unchecked Sendable {
     // @unchecked: the mutable state below "Owned by the service thread" is touched only there
     // (`handle` and `drainCommands`, lws's entry points, check it); the rest is immutable or locked.
@@ -131,7 +132,9 @@ public final class NetworkLoop: @unchecked Sendable {
     private var receivingApplied = true
     private var pacemaker: (any Pacemaker)?
     /// Called on the service thread after each `lws_service` pass (`start(pacemaker:afterEachPass:)`).
-    private var afterEachPass: (@Sendable () -> Void)?
+    private var afterEachPass: (@Sendable (_ loopEnding: Bool) -> PassHandOff)?
+    /// `afterEachPass` held the last pass's messages back: the next pass must not wait.
+    private var holding = false
     private var paceSchedule = PaceSchedule.never
     /// When the current pass delivered its last message, if it delivered one.
     private var lastDeliveryNanos: Int64?
@@ -181,8 +184,11 @@ public final class NetworkLoop: @unchecked Sendable {
 
     /// Creates the lws context and starts the service thread, which keeps `pacemaker` in time and
     /// calls `afterEachPass` once a pass of `lws_service` has delivered what it read: where work
-    /// handed off during the pass is set going, one hop per pass however many messages it held.
-    public func start(pacemaker: (any Pacemaker)? = nil, afterEachPass: (@Sendable () -> Void)? = nil) throws(TransportError) {
+    /// handed off during the pass is set going, one hop per pass however many messages it held,
+    /// or held for the next pass (`PassHandOff.holding`), which then runs without waiting. Its
+    /// argument is false after a pass; true for one last call as the loop ends, when nothing may
+    /// be held.
+    public func start(pacemaker: (any Pacemaker)? = nil, afterEachPass: (@Sendable (_ loopEnding: Bool) -> PassHandOff)? = nil) throws(TransportError) {
         guard !Self.running.exchange(true, ordering: .acquiringAndReleasing) else { throw .loopAlreadyRunning }
         var info = lws_context_creation_info()
         info.port = CONTEXT_PORT_NO_LISTEN
@@ -284,10 +290,12 @@ public final class NetworkLoop: @unchecked Sendable {
         serviceThread = pthread_self()
         pace(because: .schedule, nowNanos: MonotonicClock.nowNanoseconds())
         while !(stopping && (connections.isEmpty || DispatchTime.now().uptimeNanoseconds >= stopDeadline)) {
-            if lws_service(context, 0) < 0 { break }
+            // A negative timeout polls without waiting; 0 waits for input or lws's next timer.
+            if lws_service(context, holding ? -1 : 0) < 0 { break }
             passEnded()
             lastTurn.set()
         }
+        if holding { _ = afterEachPass?(true) }
         connections.removeAll()
         lws_sul_cancel(paceTimerNode)
         lws_context_destroy(context)
@@ -592,10 +600,11 @@ public final class NetworkLoop: @unchecked Sendable {
     }
 
     /// After a pass of `lws_service`: sets going what its messages were handed to, then keeps the
-    /// pacemaker's beat with the last of them, so work due now is queued behind their decoding.
+    /// pacemaker's beat with the last of them, so work due now is queued behind their decoding
+    /// (while they are held, the beat waits with them).
     private func passEnded() {
-        afterEachPass?()
-        guard let delivered = lastDeliveryNanos else { return }
+        holding = afterEachPass?(false) == .holding
+        guard !holding, let delivered = lastDeliveryNanos else { return }
         lastDeliveryNanos = nil
         if delivered >= paceSchedule.messagesFromNanos { pace(because: .message, nowNanos: delivered) }
     }

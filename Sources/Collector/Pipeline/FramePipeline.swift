@@ -10,15 +10,12 @@ import WebSocketTransport
 /// `RecordWriter`, and replies back to the connection that asked.
 ///
 /// Hand-off from the network thread is one lock per message and, at most, one queue hop per pass
-/// of the service loop: messages gather in an inbox, and `passEnded` schedules a single drain
+/// of the service loop: messages gather in an `Inbox`, and `passEnded` schedules a single drain
 /// that empties it. Under a flood a pass delivers a read's worth of messages (about seven of
-/// 8.9 KB), which decoding then takes in one wake-up rather than one each.
+/// 8.9 KB over `ws://`, one TLS record's worth over `wss://`), which decoding then takes in one
+/// wake-up rather than one each; while decoding sleeps, a burst's passes are held together
+/// (`Inbox`), so a sleeping worker is woken for a read's worth, not for every TLS record.
 final class FramePipeline: ShardOutput {
-    private struct Inbox {
-        var messages: [(ReceivedMessage, MessageSource)] = []
-        var drainScheduled = false
-    }
-
     private final class QueueState: @unchecked Sendable {
         // @unchecked: only touched in `drain`, on `queue` (checked).
         var deduplicator = Deduplicator()
@@ -30,7 +27,7 @@ final class FramePipeline: ShardOutput {
     private let logger: Logger
     private let release: @Sendable (Int) -> Void
     private let queue: DispatchQueue
-    private let inbox = Mutex(Inbox())
+    private let inbox = Mutex(Inbox<(ReceivedMessage, MessageSource)>())
     private let state = QueueState()
     /// When the decode queue last began a drain (`Heartbeat`).
     let lastTurn = MonotonicStamp()
@@ -50,22 +47,26 @@ final class FramePipeline: ShardOutput {
     /// Called on the network thread; returns at once. Decoding starts at the end of the pass
     /// that delivered the message (`passEnded`).
     func submit(_ message: ReceivedMessage, from source: MessageSource) {
-        inbox.withLock { $0.messages.append((message, source)) }
+        inbox.withLock { $0.append((message, source), bytes: message.payload.count, receivedAtNanos: message.receivedAt.monotonicNanos) }
     }
 
-    /// Called on the network thread after each pass of its loop: schedules a drain of what the
-    /// pass delivered, unless one is already on its way.
-    func passEnded() {
-        let schedule = inbox.withLock { inbox in
-            guard !inbox.messages.isEmpty, !inbox.drainScheduled else { return false }
-            inbox.drainScheduled = true
-            return true
+    /// Called on the network thread after each pass of its loop (and once more as the loop ends,
+    /// `loopEnding`): schedules a drain of what the inbox holds, unless one is already on its way,
+    /// or holds it for the next pass (`Inbox`).
+    func passEnded(loopEnding: Bool) -> PassHandOff {
+        switch inbox.withLock({ $0.passEnded(loopEnding: loopEnding) }) {
+        case .none:
+            return .setGoing
+        case .hold:
+            return .holding
+        case .drain:
+            queue.async { self.drain() }
+            return .setGoing
         }
-        if schedule { queue.async { self.drain() } }
     }
 
-    /// Queues records made by the collector itself (gaps, snapshots) behind every message
-    /// submitted so far, so they reach the files in order.
+    /// Queues records made by the collector itself (gaps, snapshots) behind every message set
+    /// going so far, so they reach the files after what was decoded before them.
     func submit(_ records: [Record]) {
         queue.async { [writer] in writer.write(records) {} }
     }
@@ -90,13 +91,8 @@ final class FramePipeline: ShardOutput {
     private func drain() {
         dispatchPrecondition(condition: .onQueue(queue))
         lastTurn.set()
-        let batch = inbox.withLock { inbox in
-            defer {
-                inbox.messages.removeAll(keepingCapacity: true)
-                inbox.drainScheduled = false
-            }
-            return inbox.messages
-        }
+        let batch = inbox.withLock { $0.take() }
+        defer { inbox.withLock { $0.drainEnded() } }
         guard !batch.isEmpty else { return }
         stats.framesReceived(batch.count)
         var records: [Record] = []

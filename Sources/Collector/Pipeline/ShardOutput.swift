@@ -6,6 +6,7 @@ import WebSocketTransport
 protocol ShardOutput: Sendable {
     /// A message from one of the shard's connections; called on the network thread, returns at once.
     func submit(_ message: ReceivedMessage, from source: MessageSource)
-    /// Records the shard made (gaps), queued behind every message submitted so far.
+    /// Records the shard made (gaps), queued behind every message set going so far (a pass's
+    /// messages go at its end, or a few passes later in a burst).
     func submit(_ records: [Record])
 }
