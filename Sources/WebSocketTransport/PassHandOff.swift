@@ -4,7 +4,7 @@ public enum PassHandOff: Sendable, Equatable {
     /// They were set going (or there were none): the next pass may wait in `poll` for input.
     case setGoing
     /// They are held to go with the next pass's, which the loop then runs without waiting: the
-    /// callback promises to set them going after a pass that delivered nothing new, so they are
-    /// held at most until the socket has nothing more to read.
+    /// callback promises to set them going once a pass or two deliver nothing new, and at the
+    /// loop's last call, so they are held at most until the socket has nothing more to read.
     case holding
 }

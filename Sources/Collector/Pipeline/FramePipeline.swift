@@ -45,7 +45,7 @@ final class FramePipeline: ShardOutput {
     }
 
     /// Called on the network thread; returns at once. Decoding starts at the end of the pass
-    /// that delivered the message (`passEnded`).
+    /// that delivered the message, or a few passes later in a burst (`passEnded`).
     func submit(_ message: ReceivedMessage, from source: MessageSource) {
         inbox.withLock { $0.append((message, source), bytes: message.payload.count, receivedAtNanos: message.receivedAt.monotonicNanos) }
     }
