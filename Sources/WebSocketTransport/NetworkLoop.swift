@@ -136,7 +136,8 @@ public final class NetworkLoop: @unchecked Sendable {
     /// `afterEachPass` held the last pass's messages back: the next pass must not wait.
     private var holding = false
     private var paceSchedule = PaceSchedule.never
-    /// When the current pass delivered its last message, if it delivered one.
+    /// When the last message was delivered, if the beat has not been kept with it yet (it waits
+    /// while `afterEachPass` holds the messages).
     private var lastDeliveryNanos: Int64?
 
     // C memory that must stay alive and unmoved for the context's life.

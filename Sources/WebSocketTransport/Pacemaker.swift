@@ -7,8 +7,9 @@
 public protocol Pacemaker: AnyObject, Sendable {
     /// Called on the service thread: once when the loop starts, after `NetworkLoop.repace()`,
     /// after a pass that delivered a message once `schedule.messagesFromNanos` has passed (with
-    /// the last message's time, after the pass's hand-off), and when `schedule.deadlineNanos` has. Runs or hands off what is due and returns when it wants the
-    /// next call. Must return quickly and never block: it holds up every connection.
+    /// the last message's time, once the pass's messages are set going rather than held), and
+    /// when `schedule.deadlineNanos` has. Runs or hands off what is due and returns when it
+    /// wants the next call. Must return quickly and never block: it holds up every connection.
     func pace(nowNanos: Int64, because reason: PaceReason) -> PaceSchedule
 }
 

@@ -28,7 +28,7 @@ struct Inbox<Item> {
     }
 
     private var items: [Item] = []
-    private(set) var bytes = 0
+    private var bytes = 0
     private var newestNanos: Int64 = 0
     /// How many of `items` were held at the end of the previous pass.
     private var heldCount = 0
@@ -40,8 +40,6 @@ struct Inbox<Item> {
     private var draining = false
     /// When the newest message set going was received (monotonic).
     private var lastHandOffNanos: Int64?
-
-    var isEmpty: Bool { items.isEmpty }
 
     /// A message received at `receivedAtNanos` (monotonic), `bytes` long.
     mutating func append(_ item: Item, bytes: Int, receivedAtNanos: Int64) {
